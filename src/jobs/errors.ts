@@ -1,0 +1,39 @@
+/** Errors of the job engine itself, each with a stable code the HTTP layer maps to a status. */
+import { Conflict, NotFound, SyncError } from '../protocol/errors.ts';
+
+/** A control (cancel, retry, replay) was asked of a job in a state that does not allow it. → 409 */
+export class JobStateError extends Conflict {
+  override readonly code = 'invalid_state';
+  readonly jobId: number;
+  readonly status: string;
+  constructor(message: string, jobId: number, status: string) {
+    super(message, { detail: { job_id: jobId, status } });
+    this.jobId = jobId;
+    this.status = status;
+  }
+}
+
+/** No job with that id. → 404 */
+export class JobNotFound extends NotFound {
+  readonly jobId: number;
+  constructor(jobId: number) {
+    super(`job ${jobId} not found`, { detail: { job_id: jobId } });
+    this.jobId = jobId;
+  }
+}
+
+/**
+ * This worker no longer holds the job's lease (it expired and was reclaimed, or the job was
+ * cancelled): the outcome it tried to record was refused. Fencing, SPEC invariant 2.
+ */
+export class LeaseLost extends SyncError {
+  readonly code = 'lease_lost';
+  readonly retryable = false;
+  readonly jobId: number;
+  readonly attempt: number;
+  constructor(jobId: number, attempt: number) {
+    super(`job ${jobId} attempt ${attempt}: lease lost, outcome not recorded`);
+    this.jobId = jobId;
+    this.attempt = attempt;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Enqueue, one job or many in one round trip. Idempotent per (job_type, entity_id) among active jobs —
+ * the unique partial index decides, so two processes racing to enqueue the same entity get one job —
+ * and per client idempotency key. A duplicate returns the existing job with `created: false`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../../db/db.ts';
+import { ValidationError } from '../../protocol/errors.ts';
+import type { EnqueueInput, EnqueueResult, Job } from '../types.ts';
+import type { SqlContext } from './context.ts';
+
+export interface EnqueueDefaults {
+  maxRetries: number;
+}
+
+interface Row {
+  job_type: string;
+  entity_id: string;
+  payload: unknown;
+  priority: number;
+  run_at: string;
+  max_retries: number;
+  correlation_id: string;
+  idempotency_key: string | null;
+  concurrency_key: string | null;
+  concurrency_limit: number;
+  replay_of_job_id: number | null;
+  replay_of_attempt_id: number | null;
+  schedule_name: string | null;
+  pending_dependencies: number;
+  status: 'pending' | 'cancelled';
+  last_error: Record<string, unknown> | null;
+}
+
+const insertSql = (c: SqlContext) => `
+  insert into ${c.s}.jobs (job_type, entity_id, payload, priority, run_at, max_retries, correlation_id,
+    idempotency_key, concurrency_key, concurrency_limit, replay_of_job_id, replay_of_attempt_id,
+    schedule_name, pending_dependencies, status, last_error, finished_at, created_at, updated_at)
+  select job_type, entity_id, coalesce(payload, '{}'::jsonb), priority, run_at, max_retries, correlation_id,
+    idempotency_key, concurrency_key, concurrency_limit, replay_of_job_id, replay_of_attempt_id,
+    schedule_name, pending_dependencies, status, last_error,
+    case when status = 'cancelled' then $2::timestamptz end, $2::timestamptz, $2::timestamptz
+  from jsonb_to_recordset($1::jsonb) as x(job_type text, entity_id text, payload jsonb, priority integer,
+    run_at timestamptz, max_retries integer, correlation_id text, idempotency_key text, concurrency_key text,
+    concurrency_limit integer, replay_of_job_id bigint, replay_of_attempt_id bigint, schedule_name text,
+    pending_dependencies integer, status text, last_error jsonb)
+  on conflict do nothing
+  returning *`;
+
+const existingSql = (c: SqlContext) => `
+  select * from ${c.s}.jobs where idempotency_key = any($1::text[])
+  union all
+  select j.* from ${c.s}.jobs j
+    join unnest($2::text[], $3::text[]) as k(job_type, entity_id)
+      on j.job_type = k.job_type and j.entity_id = k.entity_id
+  where j.status in ('pending', 'running')`;
+
+const keyOf = (jobType: string, entityId: string) => `${jobType}\u0000${entityId}`;
+
+export function validateEnqueueInput(input: EnqueueInput): void {
+  const bad = (field: string, why: string) => {
+    throw new ValidationError(`${field}: ${why}`, { detail: { field } });
+  };
+  if (typeof input.jobType !== 'string' || input.jobType.length === 0 || input.jobType.length > 200) {
+    bad('job_type', 'must be a non-empty string of at most 200 characters');
+  }
+  if (typeof input.entityId !== 'string' || input.entityId.length === 0 || input.entityId.length > 500) {
+    bad('entity_id', 'must be a non-empty string of at most 500 characters');
+  }
+  if (input.priority !== undefined && (!Number.isInteger(input.priority) || Math.abs(input.priority) > 2 ** 31 - 1)) {
+    bad('priority', 'must be a 32-bit integer');
+  }
+  if (input.maxRetries !== undefined && (!Number.isInteger(input.maxRetries) || input.maxRetries < 0 || input.maxRetries > 1000)) {
+    bad('max_retries', 'must be an integer from 0 to 1000');
+  }
+  if (input.runAt !== undefined && (!(input.runAt instanceof Date) || Number.isNaN(input.runAt.getTime()))) {
+    bad('run_at', 'must be a valid time');
+  }
+  if (input.concurrencyLimit !== undefined && (!Number.isInteger(input.concurrencyLimit) || input.concurrencyLimit < 1)) {
+    bad('concurrency_limit', 'must be a positive integer');
+  }
+  if (input.concurrencyLimit !== undefined && input.concurrencyKey === undefined) {
+    bad('concurrency_limit', 'needs a concurrency_key');
+  }
+  for (const id of input.dependsOn ?? []) {
+    if (!Number.isSafeInteger(id) || id <= 0) bad('depends_on', 'must be a list of job ids');
+  }
+}
+
+/**
+ * Inserts `inputs` (a batch) and returns one result per input, in order. Jobs with `dependsOn` must be
+ * enqueued inside a transaction (`q` a transaction), because their parents are locked while the
+ * dependency rows are written.
+ */
+export async function enqueueJobs(
+  q: Queryable,
+  c: SqlContext,
+  inputs: readonly EnqueueInput[],
+  defaults: EnqueueDefaults,
+  now: Date,
+): Promise<EnqueueResult[]> {
+  for (const input of inputs) validateEnqueueInput(input);
+  const parents = await lockParents(q, c, inputs);
+
+  const rows: Row[] = inputs.map((input) => {
+    const deps = input.dependsOn ?? [];
+    const failedParent = deps.map((id) => parents.get(id)!).find((p) => ['failed', 'dead', 'cancelled'].includes(p.status));
+    return {
+      job_type: input.jobType,
+      entity_id: input.entityId,
+      payload: input.payload ?? {},
+      priority: input.priority ?? 0,
+      run_at: (input.runAt ?? now).toISOString(),
+      max_retries: input.maxRetries ?? defaults.maxRetries,
+      correlation_id: input.correlationId ?? randomUUID(),
+      idempotency_key: input.idempotencyKey ?? null,
+      concurrency_key: input.concurrencyKey ?? null,
+      concurrency_limit: input.concurrencyLimit ?? 1,
+      replay_of_job_id: input.replayOfJobId ?? null,
+      replay_of_attempt_id: input.replayOfAttemptId ?? null,
+      schedule_name: input.scheduleName ?? null,
+      pending_dependencies: new Set(deps.filter((id) => parents.get(id)!.status !== 'succeeded')).size,
+      status: failedParent ? 'cancelled' : 'pending',
+      last_error: failedParent
+        ? { class: 'DependencyFailed', message: `dependency job ${failedParent.id} ended ${failedParent.status}`, retryable: false }
+        : null,
+    };
+  });
+
+  const results: (EnqueueResult | undefined)[] = new Array(inputs.length);
+  let todo = inputs.map((_, i) => i);
+  // A conflicting job can finish between our insert and our look-up; then we simply insert again.
+  for (let round = 0; todo.length > 0; round++) {
+    if (round === 5) throw new Error('enqueue kept racing with concurrent state changes; giving up');
+    const { rows: inserted } = await q.query<Job>(insertSql(c), [JSON.stringify(todo.map((i) => rows[i])), now]);
+    const byKey = new Map(inserted.map((j) => [keyOf(j.job_type, j.entity_id), j]));
+    const claimed = new Set<string>();
+    const missing: number[] = [];
+    for (const i of todo) {
+      const r = rows[i]!;
+      const k = keyOf(r.job_type, r.entity_id);
+      const job = byKey.get(k);
+      // A cancelled-on-arrival row is not in the active index; match it by its own idempotency key, if any.
+      if (job && (job.idempotency_key === r.idempotency_key || r.idempotency_key === null) && !claimed.has(k)) {
+        claimed.add(k);
+        results[i] = { job, created: true };
+      } else missing.push(i);
+    }
+    if (missing.length === 0) break;
+    const { rows: existing } = await q.query<Job>(existingSql(c), [
+      missing.map((i) => rows[i]!.idempotency_key).filter((k): k is string => k !== null),
+      missing.map((i) => rows[i]!.job_type),
+      missing.map((i) => rows[i]!.entity_id),
+    ]);
+    const byIdem = new Map(existing.filter((j) => j.idempotency_key).map((j) => [j.idempotency_key!, j]));
+    const active = new Map(
+      existing.filter((j) => j.status === 'pending' || j.status === 'running').map((j) => [keyOf(j.job_type, j.entity_id), j]),
+    );
+    for (const [k, j] of byKey) active.set(k, j);
+    todo = [];
+    for (const i of missing) {
+      const r = rows[i]!;
+      const job = (r.idempotency_key !== null ? byIdem.get(r.idempotency_key) : undefined) ?? active.get(keyOf(r.job_type, r.entity_id));
+      if (job) results[i] = { job, created: false };
+      else todo.push(i);
+    }
+  }
+
+  const final = results as EnqueueResult[];
+  await linkDependencies(q, c, inputs, final);
+  return final;
+}
+
+async function lockParents(q: Queryable, c: SqlContext, inputs: readonly EnqueueInput[]) {
+  const ids = [...new Set(inputs.flatMap((i) => i.dependsOn ?? []))];
+  const parents = new Map<number, { id: number; status: string }>();
+  if (ids.length === 0) return parents;
+  // FOR UPDATE: a parent cannot finish (and miss decrementing us) until our rows are committed.
+  const { rows } = await q.query<{ id: number; status: string }>(
+    `select id, status from ${c.s}.jobs where id = any($1::bigint[]) order by id for update`,
+    [ids],
+  );
+  for (const r of rows) parents.set(r.id, r);
+  const unknown = ids.filter((id) => !parents.has(id));
+  if (unknown.length > 0) {
+    throw new ValidationError(`depends_on: unknown job id(s) ${unknown.join(', ')}`, { detail: { field: 'depends_on', ids: unknown } });
+  }
+  return parents;
+}
+
+async function linkDependencies(q: Queryable, c: SqlContext, inputs: readonly EnqueueInput[], results: EnqueueResult[]) {
+  const links: { job_id: number; depends_on_id: number }[] = [];
+  inputs.forEach((input, i) => {
+    if (!results[i]!.created) return;
+    for (const parent of new Set(input.dependsOn ?? [])) links.push({ job_id: results[i]!.job.id, depends_on_id: parent });
+  });
+  if (links.length === 0) return;
+  await q.query(
+    `with l as (
+       insert into ${c.s}.job_dependencies (job_id, depends_on_id)
+       select job_id, depends_on_id from jsonb_to_recordset($1::jsonb) as x(job_id bigint, depends_on_id bigint)
+       returning depends_on_id)
+     update ${c.s}.jobs set has_dependents = true
+     where id in (select depends_on_id from l) and not has_dependents`,
+    [JSON.stringify(links)],
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * The job store: every read and state change of jobs, over one Db and one schema. Workers, the HTTP
+ * API, the CLI and the orchestrators above all go through it; the SQL lives in ./sql, one operation
+ * per file.
+ */
+import type { Db, Queryable } from '../db/db.ts';
+import { backoffSeconds, type BackoffPolicy } from './backoff.ts';
+import { sqlContext, type SqlContext } from './sql/context.ts';
+import { cancelJob, replayJob, retryJob } from './sql/controls.ts';
+import { enqueueJobs } from './sql/enqueue.ts';
+import { jobMetrics, type JobMetrics } from './sql/metrics.ts';
+import { getAttempts, getDependencies, getJob, listJobs, type JobFilter } from './sql/read.ts';
+import { reclaimExpiredLeases } from './sql/lease.ts';
+import { systemClock, type Attempt, type Clock, type EnqueueInput, type EnqueueResult, type Job } from './types.ts';
+import { JobNotFound } from './errors.ts';
+
+export interface JobDefaults {
+  maxRetries: number;
+  backoff: BackoffPolicy;
+  leaseMs: number;
+}
+
+export const DEFAULT_JOB_DEFAULTS: JobDefaults = {
+  maxRetries: 3,
+  backoff: { baseSeconds: 2, capSeconds: 3600, jitter: 0 },
+  leaseMs: 60_000,
+};
+
+export interface JobStoreOptions {
+  schema?: string;
+  clock?: Clock;
+  defaults?: Partial<JobDefaults>;
+}
+
+export interface JobWithAttempts extends Job {
+  attempts: Attempt[];
+  depends_on: { id: number; status: string }[];
+}
+
+export class JobStore {
+  readonly db: Db;
+  readonly sql: SqlContext;
+  readonly clock: Clock;
+  readonly defaults: JobDefaults;
+
+  constructor(db: Db, options: JobStoreOptions = {}) {
+    this.db = db;
+    this.sql = sqlContext(options.schema ?? 'syncbridge');
+    this.clock = options.clock ?? systemClock;
+    this.defaults = { ...DEFAULT_JOB_DEFAULTS, ...options.defaults };
+  }
+
+  /**
+   * Creates a job, or returns the active job for the same (type, entity) — or the job first created
+   * with the same idempotency key — with `created: false`. Pass `tx` to enqueue inside your own
+   * transaction (the job exists only if it commits).
+   */
+  async enqueue<P>(input: EnqueueInput<P>, tx?: Queryable): Promise<EnqueueResult<P>> {
+    const [result] = await this.enqueueMany([input], tx);
+    return result as EnqueueResult<P>;
+  }
+
+  /** Enqueues many jobs in one round trip; results come back in input order. */
+  async enqueueMany(inputs: readonly EnqueueInput[], tx?: Queryable): Promise<EnqueueResult[]> {
+    if (inputs.length === 0) return [];
+    const run = (q: Queryable) => enqueueJobs(q, this.sql, inputs, this.defaults, this.clock.now());
+    if (tx) return run(tx);
+    // Dependencies lock their parents, which needs a transaction; plain enqueues need only a statement.
+    return inputs.some((i) => i.dependsOn?.length) ? this.db.transaction(run) : run(this.db);
+  }
+
+  get(id: number): Promise<Job | undefined> {
+    return getJob(this.db, this.sql, id);
+  }
+
+  /** The job with its attempts (oldest first) and the jobs it depends on; throws JobNotFound. */
+  async getWithAttempts(id: number): Promise<JobWithAttempts> {
+    const job = await this.get(id);
+    if (!job) throw new JobNotFound(id);
+    const [attempts, dependsOn] = await Promise.all([getAttempts(this.db, this.sql, id), getDependencies(this.db, this.sql, id)]);
+    return { ...job, attempts, depends_on: dependsOn };
+  }
+
+  attempts(jobId: number): Promise<Attempt[]> {
+    return getAttempts(this.db, this.sql, jobId);
+  }
+
+  list(filter: JobFilter = {}): Promise<Job[]> {
+    return listJobs(this.db, this.sql, filter);
+  }
+
+  /** Cancels a pending or running job (a running handler's AbortSignal fires). */
+  cancel(id: number, reason = 'cancelled by request'): Promise<Job> {
+    return cancelJob(this.db, this.sql, id, reason, this.clock.now());
+  }
+
+  /** Puts a failed job back to pending; its attempts are kept and new ones added. */
+  retry(id: number): Promise<Job> {
+    return retryJob(this.db, this.sql, id, this.clock.now());
+  }
+
+  /** Creates a new job from a finished one, linked to it and to its last attempt. */
+  replay(id: number, correlationId?: string): Promise<EnqueueResult> {
+    return replayJob(this.db, this.sql, id, this.defaults, this.clock.now(), correlationId);
+  }
+
+  /** Returns jobs whose lease expired to pending (or dead past their budget); returns their ids. */
+  reclaimExpiredLeases(): Promise<number[]> {
+    return reclaimExpiredLeases(this.db, this.sql, this.clock.now());
+  }
+
+  metrics(): Promise<JobMetrics> {
+    return jobMetrics(this.db, this.sql, this.clock.now());
+  }
+
+  /** The delay before retry number `attempt + 1`, by the configured policy (no Retry-After). */
+  backoffSeconds(attempt: number, random?: () => number): number {
+    return backoffSeconds(this.defaults.backoff, attempt, random);
+  }
+}

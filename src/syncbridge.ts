@@ -1,0 +1,82 @@
+/**
+ * The engine in one object: the database, migrations applied, the job store, and workers on demand.
+ * This is what the CLI, the HTTP server and an embedding application start from.
+ */
+import type { Config } from './config.ts';
+import type { Db } from './db/db.ts';
+import { migrate } from './db/migrate.ts';
+import { openDb } from './db/open.ts';
+import { silentLogger, type Logger } from './log.ts';
+import { JobStore, type JobDefaults } from './jobs/store.ts';
+import type { Clock } from './jobs/types.ts';
+import { Worker, type WorkerOptions } from './jobs/worker.ts';
+
+export interface SyncBridgeOptions {
+  /** An open database; otherwise one is opened from `databaseUrl` / `dataDir`. */
+  db?: Db;
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  schema?: string;
+  defaults?: Partial<JobDefaults>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Apply pending migrations on start (default true). */
+  migrate?: boolean;
+}
+
+export interface SyncBridge {
+  db: Db;
+  jobs: JobStore;
+  logger: Logger;
+  /** Creates (but does not start) a worker over this engine's store. */
+  worker(options: WorkerOptions): Worker;
+  /** Stops workers created here, then closes the database if this engine opened it. */
+  close(): Promise<void>;
+}
+
+export async function createSyncBridge(options: SyncBridgeOptions = {}): Promise<SyncBridge> {
+  const ownsDb = !options.db;
+  const db = options.db ?? (await openDb({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
+  const schema = options.schema ?? 'syncbridge';
+  const logger = options.logger ?? silentLogger;
+  try {
+    if (options.migrate !== false) {
+      const { applied } = await migrate(db, schema);
+      if (applied.length > 0) logger.info({ event: 'db.migrated', schema, applied });
+    }
+  } catch (err) {
+    if (ownsDb) await db.close();
+    throw err;
+  }
+  const jobs = new JobStore(db, { schema, ...(options.clock ? { clock: options.clock } : {}), ...(options.defaults ? { defaults: options.defaults } : {}) });
+  const workers: Worker[] = [];
+  return {
+    db,
+    jobs,
+    logger,
+    worker(workerOptions) {
+      const w = new Worker(jobs, { logger, ...workerOptions });
+      workers.push(w);
+      return w;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      if (ownsDb) await db.close();
+    },
+  };
+}
+
+/** Engine options from the validated configuration. */
+export function engineOptionsFromConfig(config: Config, logger?: Logger): SyncBridgeOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    schema: config.schema,
+    ...(logger ? { logger } : {}),
+    defaults: {
+      maxRetries: config.jobs.maxRetries,
+      leaseMs: config.jobs.leaseSeconds * 1000,
+      backoff: { baseSeconds: config.jobs.backoffBaseSeconds, capSeconds: config.jobs.backoffCapSeconds, jitter: config.jobs.backoffJitter },
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** Fails the whole run at once, with instructions, when a requested backend is unreachable. */
+import pg from 'pg';
+import { pgHelp, TEST_DATABASE_URL, testBackends } from './backends.ts';
+
+export default async function setup(): Promise<void> {
+  if (!testBackends().includes('pg')) return;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (err) {
+    throw new Error(`${pgHelp}\n(${(err as Error).message})`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+  // Schemas left behind by test runs that were killed.
+  const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await cleanup.connect();
+  const { rows } = await cleanup.query<{ nspname: string }>(
+    `select nspname from pg_namespace where nspname like 'sbt\\_%' and nspname not like 'sbt\\_bench%'`,
+  );
+  for (const r of rows) await cleanup.query(`drop schema if exists "${r.nspname}" cascade`).catch(() => {});
+  await cleanup.end();
+}
