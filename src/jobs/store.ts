@@ -11,7 +11,7 @@ import { enqueueJobs } from './sql/enqueue.ts';
 import { jobMetrics, type JobMetrics } from './sql/metrics.ts';
 import { getAttempts, getDependencies, getJob, listJobs, type JobFilter } from './sql/read.ts';
 import { reclaimExpiredLeases } from './sql/lease.ts';
-import { systemClock, type Attempt, type Clock, type EnqueueInput, type EnqueueResult, type Job } from './types.ts';
+import { systemClock, type Attempt, type Clock, type EnqueueInput, type EnqueueResult, type Job, type JobStatus } from './types.ts';
 import { JobNotFound } from './errors.ts';
 
 export interface JobDefaults {
@@ -34,7 +34,7 @@ export interface JobStoreOptions {
 
 export interface JobWithAttempts extends Job {
   attempts: Attempt[];
-  depends_on: { id: number; status: string }[];
+  depends_on: { id: number; status: JobStatus }[];
 }
 
 export class JobStore {

@@ -96,7 +96,8 @@ export async function replayJob(
           payload: job.payload,
           priority: job.priority,
           maxRetries: job.max_retries,
-          correlationId: correlationId ?? job.correlation_id,
+          // A new job gets its own correlation id (a trace per job) unless the caller passes one.
+          ...(correlationId ? { correlationId } : {}),
           ...(job.concurrency_key === null ? {} : { concurrencyKey: job.concurrency_key, concurrencyLimit: job.concurrency_limit }),
           replayOfJobId: id,
           ...(rows[0] ? { replayOfAttemptId: rows[0].id } : {}),
