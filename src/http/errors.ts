@@ -50,6 +50,8 @@ export function validationFailed(c: Context, error: ZodError, target: string) {
   return errorResponse(c, 422, 'validation_error', `invalid ${target}: ${fields}`, details);
 }
 
+const HTTP_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
 export function onError(logger: Logger) {
   return (err: Error, c: Context) => {
     if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message, err.details);
@@ -59,7 +61,7 @@ export function onError(logger: Logger) {
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      const code = err.message.startsWith('Malformed JSON') ? 'malformed_json' : status === 413 ? 'payload_too_large' : `http_${status}`;
+      const code = err.message.startsWith('Malformed JSON') ? 'malformed_json' : (HTTP_CODES[status] ?? `http_${status}`);
       return errorResponse(c, status, code, err.message || 'request rejected');
     }
     logger.error({ event: 'http.unhandled_error', err, path: c.req.path, request_id: c.get('requestId') });
