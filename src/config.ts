@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   SYNCBRIDGE_WORKER_CONCURRENCY: number('SYNCBRIDGE_WORKER_CONCURRENCY', 10, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer from 1 to 1000'),
   SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: number('SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS', 10, (n) => n >= 0, 'a number of seconds, 0 or more'),
   SYNCBRIDGE_API_TOKEN: z.string().optional().transform((v) => (v && v !== '' ? v : undefined)),
+  SYNCBRIDGE_DEMO_CRM_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SYNCBRIDGE_DEMO_BILLING_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SYNCBRIDGE_DEMO_TIMEOUT_MS: number('SYNCBRIDGE_DEMO_TIMEOUT_MS', 2000, (n) => Number.isInteger(n) && n > 0, 'a positive integer of milliseconds'),
+  DEMO_CRM_PORT: number('DEMO_CRM_PORT', 8001, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer from 0 to 65535'),
+  DEMO_BILLING_PORT: number('DEMO_BILLING_PORT', 8002, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer from 0 to 65535'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -59,6 +64,7 @@ export interface Config {
   worker: { concurrency: number; shutdownGraceSeconds: number };
   apiToken: string | undefined;
   logLevel: string;
+  demo: { crmUrl: string | undefined; billingUrl: string | undefined; timeoutMs: number; crmPort: number; billingPort: number };
 }
 
 export class ConfigError extends Error {
@@ -93,5 +99,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     worker: { concurrency: e.SYNCBRIDGE_WORKER_CONCURRENCY, shutdownGraceSeconds: e.SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS },
     apiToken: e.SYNCBRIDGE_API_TOKEN,
     logLevel: e.LOG_LEVEL,
+    demo: {
+      crmUrl: e.SYNCBRIDGE_DEMO_CRM_URL,
+      billingUrl: e.SYNCBRIDGE_DEMO_BILLING_URL,
+      timeoutMs: e.SYNCBRIDGE_DEMO_TIMEOUT_MS,
+      crmPort: e.DEMO_CRM_PORT,
+      billingPort: e.DEMO_BILLING_PORT,
+    },
   };
 }

@@ -5,6 +5,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { SyncError } from '../protocol/errors.ts';
 import { isConfigError, UsageError } from './context.ts';
+import demo from './commands/demo.ts';
 import enqueue from './commands/enqueue.ts';
 import jobs from './commands/jobs.ts';
 import migrate from './commands/migrate.ts';
@@ -13,7 +14,7 @@ import worker from './commands/worker.ts';
 
 export const main = defineCommand({
   meta: { name: 'syncbridge', version: '0.1.0', description: 'A durable sync engine: jobs in Postgres that survive crashes, 429s and duplicates' },
-  subCommands: { serve, worker, migrate, enqueue, jobs },
+  subCommands: { serve, worker, migrate, enqueue, jobs, demo },
 });
 
 /** Follows the subcommand path in argv to the command `--help` should describe. */

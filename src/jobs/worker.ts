@@ -294,13 +294,12 @@ export class Worker {
     try {
       const result = await this.handlers[job.job_type]!(job, ctx);
       if (entry.abandoned) return;
+      const durationMs = performance.now() - entry.startedAt;
       if (!entry.completedInTx) {
-        this.completions.push({ id: job.id, attempt, duration_ms: performance.now() - entry.startedAt, result: toJson(result) });
+        this.completions.push({ id: job.id, attempt, duration_ms: durationMs, result: toJson(result) });
         this.scheduleFlush();
-      } else {
-        this.stats.succeeded++;
-        logger.info({ event: 'job.succeeded', duration_ms: performance.now() - entry.startedAt });
-      }
+      } else this.stats.succeeded++;
+      if (logger.isLevelEnabled('info')) logger.info({ event: 'job.succeeded', duration_ms: Math.round(durationMs * 100) / 100 });
     } catch (err) {
       if (!entry.abandoned) this.track(this.recordFailure(job, err, performance.now() - entry.startedAt, logger));
     } finally {

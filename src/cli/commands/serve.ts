@@ -1,21 +1,19 @@
 import { defineCommand } from 'citty';
-import { createSyncBridge, engineOptionsFromConfig } from '../../syncbridge.ts';
-import { builtinHandlers } from '../handlers.ts';
+import { deploymentHandlers } from '../handlers.ts';
 import { cliLogger, config } from '../context.ts';
+import { startService } from '../run-server.ts';
 import { runUntilSignal } from '../signals.ts';
 
 export default defineCommand({
-  meta: { name: 'serve', description: 'Run the engine: migrations, then a worker, until SIGTERM or SIGINT' },
-  async run() {
+  meta: { name: 'serve', description: 'Run the HTTP API, the admin UI and a worker until SIGTERM or SIGINT' },
+  args: {
+    'no-worker': { type: 'boolean', description: 'Serve the API and UI only (run workers elsewhere)', default: false },
+  },
+  async run({ args }) {
     const cfg = config();
     const logger = cliLogger(cfg);
-    const engine = await createSyncBridge(engineOptionsFromConfig(cfg, logger));
-    const worker = engine.worker({ handlers: builtinHandlers(), concurrency: cfg.worker.concurrency, shutdownGraceMs: cfg.worker.shutdownGraceSeconds * 1000 });
-    await worker.start();
-    logger.info({ event: 'serve.ready', database: cfg.databaseUrl ? 'postgres' : `pglite:${cfg.dataDir}`, schema: cfg.schema });
-    await runUntilSignal(logger, async () => {
-      await worker.stop();
-      await engine.close();
-    });
+    const service = await startService(cfg, deploymentHandlers(cfg), logger, { worker: !args['no-worker'] });
+    process.stderr.write(`SyncBridge is listening on ${service.server.url} (UI ${service.server.url}/ui, API docs ${service.server.url}/docs)\n`);
+    await runUntilSignal(logger, () => service.stop());
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { createSyncBridge, engineOptionsFromConfig } from '../../syncbridge.ts';
-import { builtinHandlers } from '../handlers.ts';
+import { deploymentHandlers } from '../handlers.ts';
 import { cliLogger, config, UsageError } from '../context.ts';
 import { runUntilSignal } from '../signals.ts';
 
@@ -15,7 +15,7 @@ export default defineCommand({
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got ${JSON.stringify(args.concurrency)}`);
     const logger = cliLogger(cfg);
     const engine = await createSyncBridge(engineOptionsFromConfig(cfg, logger));
-    const worker = engine.worker({ handlers: builtinHandlers(), concurrency, shutdownGraceMs: cfg.worker.shutdownGraceSeconds * 1000 });
+    const worker = engine.worker({ handlers: deploymentHandlers(cfg), concurrency, shutdownGraceMs: cfg.worker.shutdownGraceSeconds * 1000 });
     await worker.start();
     await runUntilSignal(logger, async () => {
       await worker.stop();
