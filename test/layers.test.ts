@@ -17,6 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   jobs: ['db', 'protocol', 'log.ts'],
   sync: ['db', 'jobs', 'protocol', 'connectors', 'log.ts'],
   twoway: ['db', 'jobs', 'sync', 'protocol', 'connectors', 'log.ts'],
+  demo: ['jobs', 'connectors', 'fakes', 'protocol', 'log.ts', 'db'],
   http: ['*'],
   cli: ['*'],
   'log.ts': [],

@@ -37,3 +37,23 @@ export class LeaseLost extends SyncError {
     this.attempt = attempt;
   }
 }
+
+/** The job was cancelled while its handler ran: the reason the handler's AbortSignal carries. */
+export class JobCancelled extends SyncError {
+  readonly code = 'cancelled';
+  readonly retryable = false;
+  readonly jobId: number;
+  constructor(jobId: number) {
+    super(`job ${jobId} was cancelled`);
+    this.jobId = jobId;
+  }
+}
+
+/** The worker is shutting down and gave up on this handler: the reason its AbortSignal carries. */
+export class WorkerShutdown extends SyncError {
+  readonly code = 'worker_shutdown';
+  readonly retryable = true;
+  constructor() {
+    super('the worker is shutting down');
+  }
+}

@@ -15,7 +15,7 @@ import type { Queryable } from '../db/db.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { nextRunAt } from './backoff.ts';
 import { snapshotError } from './classify.ts';
-import { LeaseLost } from './errors.ts';
+import { JobCancelled, LeaseLost, WorkerShutdown } from './errors.ts';
 import { claimKeyed, claimUnkeyed } from './sql/claim.ts';
 import { attemptKey, completeJobs, type Completion } from './sql/complete.ts';
 import { failJob } from './sql/fail.ts';
@@ -145,7 +145,7 @@ export class Worker {
     this.unlisteners.push(
       await this.store.db.listen(c.cancelChannel, (payload) => {
         for (const entry of this.running.values()) {
-          if (String(entry.job.id) === payload) entry.controller.abort(new Error(`job ${payload} was cancelled`));
+          if (String(entry.job.id) === payload) entry.controller.abort(new JobCancelled(entry.job.id));
         }
       }),
     );
@@ -183,7 +183,7 @@ export class Worker {
     const unfinished = [...this.running.values()];
     for (const r of unfinished) {
       r.abandoned = true;
-      r.controller.abort(new Error('worker shutting down'));
+      r.controller.abort(new WorkerShutdown());
     }
     try {
       const released = await releaseLeases(
@@ -356,7 +356,7 @@ export class Worker {
         if (done.size < batch.length) {
           const refused = batch.filter((b) => !done.has(attemptKey(b.id, b.attempt))).map((b) => b.id);
           this.stats.refused += refused.length;
-          this.logger.warn({ event: 'job.outcome_refused', reason: 'lease lost or job cancelled', job_ids: refused });
+          for (const id of refused) this.logger.warn({ event: 'job.outcome_refused', job_id: id, reason: 'lease lost or job cancelled' });
         }
         if (this.logger.isLevelEnabled('debug')) this.logger.debug({ event: 'jobs.succeeded', attempts: [...done] });
       } catch (err) {

@@ -161,6 +161,7 @@ describe.each(testBackends())('leases (%s)', (backend) => {
     const cancelled = await e.jobs.cancel(job.id, 'operator said stop');
     expect(cancelled).toMatchObject({ status: 'cancelled', lease_owner: null, last_error: { class: 'Cancelled', message: 'operator said stop' } });
     await waitFor('the abort signal', () => signal?.aborted);
+    expect(signal!.reason).toMatchObject({ name: 'JobCancelled', code: 'cancelled' });
     release();
     await waitFor('the refused outcome', () => w.stats.refused === 1);
     const j = await e.jobs.getWithAttempts(job.id);
