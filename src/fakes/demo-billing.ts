@@ -3,9 +3,7 @@
  * is an upsert, so Billing holds one record per id however often a job runs; `Idempotency-Key` replays
  * a stored answer instead of writing twice; c_1002 is rate limited once per X-Correlation-ID (429, Retry-After: 1).
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { listen } from './listen.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { RequestLogEntry } from './demo-crm.ts';
@@ -161,8 +159,8 @@ export async function startDemoBilling(options: DemoBillingOptions = {}): Promis
     return c.json(body, status);
   }
 
-  const { server, url } = await listen(app, options.port ?? 0, options.host ?? '127.0.0.1');
-  return { url, requests, customers, invoices, close: () => closeServer(server) };
+  const { url, close } = await listen(app, options.port ?? 0, options.host ?? '127.0.0.1');
+  return { url, requests, customers, invoices, close };
 }
 
 /** JSON with sorted keys, so two bodies that mean the same compare equal. */
@@ -170,21 +168,4 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
   );
-}
-
-async function listen(app: Hono, port: number, host: string): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
-      resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
-    }) as Server;
-    server.once('error', reject);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Keep-alive sockets from fetch would hold close() open until they time out.
-    server.closeAllConnections();
-  });
 }

@@ -3,9 +3,7 @@
  * reference worker's failure ids (c_flaky 503s, c_missing 404, c_invalid bad email, c_slow hangs).
  * Faults are counted per X-Correlation-ID, so every job sees the same story however many jobs run.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { listen } from './listen.ts';
 import { Hono } from 'hono';
 
 export interface RequestLogEntry {
@@ -138,7 +136,7 @@ export async function startDemoCrm(options: DemoCrmOptions = {}): Promise<DemoCr
     return undefined;
   }
 
-  const { server, url } = await listen(app, options.port ?? 0, options.host ?? '127.0.0.1');
+  const { url, close } = await listen(app, options.port ?? 0, options.host ?? '127.0.0.1');
   return {
     url,
     requests,
@@ -146,7 +144,7 @@ export async function startDemoCrm(options: DemoCrmOptions = {}): Promise<DemoCr
     invoices,
     close: () => {
       closing.abort();
-      return closeServer(server);
+      return close();
     },
   };
 }
@@ -160,22 +158,5 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
     signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-async function listen(app: Hono, port: number, host: string): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
-      resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
-    }) as Server;
-    server.once('error', reject);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Keep-alive sockets from fetch would hold close() open until they time out.
-    server.closeAllConnections();
   });
 }
