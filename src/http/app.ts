@@ -56,7 +56,8 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
       });
     }
   });
-  app.use(secureHeaders({ crossOriginEmbedderPolicy: false }));
+  // HSTS belongs to whatever terminates TLS in front of us; on plain loopback http it only confuses.
+  app.use(secureHeaders({ crossOriginEmbedderPolicy: false, strictTransportSecurity: false }));
   app.use(auth({ token: options.apiToken, open: ['/healthz', '/openapi.json', '/docs', '/ui/login', '/ui/static'] }));
   const limit = options.bodyLimitBytes ?? 1024 * 1024;
   app.use(

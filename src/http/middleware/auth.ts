@@ -35,7 +35,8 @@ export function auth({ token, open }: AuthOptions): MiddlewareHandler {
     const given = presentedToken(c.req.header('authorization'), getCookie(c, AUTH_COOKIE));
     if (given && tokensEqual(given, token)) return next();
     if (path === '/ui' || path.startsWith('/ui/')) {
-      return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`, 303);
+      const url = new URL(c.req.url);
+      return c.redirect(`/ui/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
     }
     c.header('WWW-Authenticate', 'Bearer realm="syncbridge"');
     return errorResponse(c, 401, 'unauthorized', given ? 'invalid API token' : 'missing API token: send Authorization: Bearer <SYNCBRIDGE_API_TOKEN>');

@@ -1,10 +1,20 @@
 /**
- * The admin UI, mounted at /ui. (Placeholder until the server-rendered views land: it only redirects
- * to the API's job list so the route exists.)
+ * The admin UI, mounted at /ui: server-rendered HTML (hono/html, every value escaped), plain forms
+ * for the job controls, one stylesheet and one optional script under /ui/static. Auth is the app's
+ * middleware (it sends signed-out visitors to /ui/login); this adds same-origin POSTs and a strict CSP.
  */
 import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { JobStore } from '../../jobs/store.ts';
 import type { AppEnv } from '../env.ts';
+import { registerActions } from './actions.ts';
+import { notFoundPage } from './pages/error.ts';
+import { deadLettersPage } from './pages/dead.ts';
+import { jobDetailPage } from './pages/job-detail.ts';
+import { jobsListPage } from './pages/jobs-list.ts';
+import { sameOriginPosts, uiHeaders } from './security.ts';
+import { registerSession } from './session.ts';
+import { registerStatic } from './static.ts';
 
 export interface UiOptions {
   jobs: JobStore;
@@ -12,6 +22,19 @@ export interface UiOptions {
   apiToken: string | undefined;
 }
 
-export function registerUi(app: Hono<AppEnv>, _options: UiOptions): void {
-  app.get('/ui', (c) => c.redirect('/api/jobs', 302));
+export function registerUi(app: Hono<AppEnv>, options: UiOptions): void {
+  // '/ui/*' covers '/ui' itself too.
+  app.use('/ui/*', uiHeaders(), sameOriginPosts(), bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('request body too large', 413) }));
+  registerStatic(app);
+  registerSession(app, options.apiToken);
+
+  app.get('/ui', (c) => c.redirect('/ui/jobs', 302));
+  app.get('/ui/', (c) => c.redirect('/ui/jobs', 302));
+  app.get('/ui/jobs', jobsListPage(options));
+  app.get('/ui/jobs/:id', jobDetailPage(options));
+  app.get('/ui/dead', deadLettersPage(options));
+  registerActions(app, options);
+
+  // Registered last: UI routes added after registerUi would be shadowed by this.
+  app.all('/ui/*', (c) => notFoundPage(c, options));
 }
