@@ -24,6 +24,12 @@ export interface PgDbOptions {
   /** Pool size; each worker needs a few connections (claim, complete, heartbeat, listen). */
   max?: number;
   applicationName?: string;
+  /**
+   * `synchronous_commit` for this pool's sessions. `off` trades the last few hundred milliseconds of
+   * commits on a Postgres crash for commits that do not wait for the disk; see the worker's
+   * `relaxedCommits` for where that is safe.
+   */
+  synchronousCommit?: 'on' | 'off';
 }
 
 export function createPgDb(options: PgDbOptions): Db {
@@ -32,6 +38,7 @@ export function createPgDb(options: PgDbOptions): Db {
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'syncbridge',
     types: typeParsers,
+    ...(options.synchronousCommit ? { options: `-c synchronous_commit=${options.synchronousCommit}` } : {}),
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query gets a fresh client.

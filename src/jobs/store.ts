@@ -63,10 +63,12 @@ export class JobStore {
   /** Enqueues many jobs in one round trip; results come back in input order. */
   async enqueueMany(inputs: readonly EnqueueInput[], tx?: Queryable): Promise<EnqueueResult[]> {
     if (inputs.length === 0) return [];
-    const run = (q: Queryable) => enqueueJobs(q, this.sql, inputs, this.defaults, this.clock.now());
-    if (tx) return run(tx);
-    // Dependencies lock their parents, which needs a transaction; plain enqueues need only a statement.
-    return inputs.some((i) => i.dependsOn?.length) ? this.db.transaction(run) : run(this.db);
+    const now = this.clock.now();
+    if (tx) return enqueueJobs(tx, this.sql, inputs, this.defaults, now);
+    // Dependencies lock their parents, which needs a transaction; plain enqueues need only a statement
+    // and may take the bulk fast path.
+    if (inputs.some((i) => i.dependsOn?.length)) return this.db.transaction((t) => enqueueJobs(t, this.sql, inputs, this.defaults, now));
+    return enqueueJobs(this.db, this.sql, inputs, this.defaults, now, { optimistic: true });
   }
 
   get(id: number): Promise<Job | undefined> {

@@ -110,6 +110,7 @@ export class Worker {
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private claimRound = 0;
+  private keyedDue = true;
   private completions: Completion[] = [];
   private flushing: Promise<void> | undefined;
   private readonly writes = new Set<Promise<unknown>>();
@@ -141,7 +142,7 @@ export class Worker {
     if (this.state !== 'new') throw new Error(`worker already ${this.state}`);
     this.state = 'running';
     const c = this.store.sql;
-    this.unlisteners.push(await this.store.db.listen(c.jobsChannel, () => this.kick()));
+    this.unlisteners.push(await this.store.db.listen(c.jobsChannel, () => this.kick(true)));
     this.unlisteners.push(
       await this.store.db.listen(c.cancelChannel, (payload) => {
         for (const entry of this.running.values()) {
@@ -149,7 +150,7 @@ export class Worker {
         }
       }),
     );
-    this.every(this.pollIntervalMs, () => this.kick());
+    this.every(this.pollIntervalMs, () => this.kick(true));
     this.every(this.heartbeatMs, () => this.heartbeat());
     this.every(this.reclaimIntervalMs, () => this.reclaim());
     if (this.scheduler) this.every(Math.min(this.pollIntervalMs, 1000), () => this.scheduler!.tick());
@@ -212,8 +213,9 @@ export class Worker {
   }
 
   /** Looks for work now (after a NOTIFY, a poll tick, or a freed slot). */
-  private kick(): void {
+  private kick(anyKind = false): void {
     if (this.state !== 'running') return;
+    if (anyKind) this.keyedDue = true;
     if (this.claiming) {
       this.claimAgain = true;
       return;
@@ -228,35 +230,34 @@ export class Worker {
       this.claimAgain = false;
       const room = this.concurrency + this.prefetch - this.running.size - this.buffer.length;
       if (room <= 0 || this.state !== 'running') return;
-      let jobs: Job[];
+      const params = { workerId: this.id, limit: room, leaseMs: this.leaseMs, jobTypes: this.jobTypes, now: this.store.clock.now() };
       try {
-        jobs = await this.claim(room);
+        const jobs = await claimUnkeyed(this.store.db, this.store.sql, params);
+        this.accept(jobs);
+        // Keyed jobs take a slower path (a transaction with advisory locks), so it runs only when
+        // there may be some: after a wake-up or poll, after a keyed job finished, after it last found
+        // work — and every few full rounds, so a flood of unkeyed jobs cannot starve them.
+        const left = room - jobs.length;
+        if ((left > 0 && this.keyedDue) || ++this.claimRound % 8 === 0) {
+          this.keyedDue = false;
+          const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, left), now: this.store.clock.now() });
+          if (keyed.length > 0) this.keyedDue = true;
+          this.accept(keyed);
+        }
+        if (jobs.length === room) this.claimAgain = true;
       } catch (err) {
         this.logger.error({ event: 'worker.claim_failed', err });
         return;
       }
-      this.stats.claimed += jobs.length;
-      if (this.state !== 'running') {
-        this.buffer.push(...jobs);
-        return;
-      }
-      this.buffer.push(...jobs);
-      this.startFromBuffer();
-      if (jobs.length === room) this.claimAgain = true;
     } while (this.claimAgain);
   }
 
-  private async claim(room: number): Promise<Job[]> {
-    const c = this.store.sql;
-    const params = { workerId: this.id, limit: room, leaseMs: this.leaseMs, jobTypes: this.jobTypes, now: this.store.clock.now() };
-    const jobs = await claimUnkeyed(this.store.db, c, params);
-    // Keyed jobs take a slower path: when unkeyed work did not fill the room, and every few rounds so
-    // a flood of unkeyed jobs cannot starve them.
-    if (jobs.length < room || ++this.claimRound % 8 === 0) {
-      const keyed = await claimKeyed(this.store.db, c, { ...params, limit: Math.max(1, room - jobs.length) });
-      jobs.push(...keyed);
-    }
-    return jobs;
+  /** Takes freshly claimed jobs: starts what fits, keeps the rest leased in the local buffer. */
+  private accept(jobs: Job[]): void {
+    if (jobs.length === 0) return;
+    this.stats.claimed += jobs.length;
+    this.buffer.push(...jobs);
+    this.startFromBuffer();
   }
 
   private startFromBuffer(): void {
@@ -306,7 +307,8 @@ export class Worker {
       this.running.delete(key);
       for (const notify of this.settled) notify();
       this.startFromBuffer();
-      if (this.buffer.length <= this.concurrency / 2) this.kick();
+      // A finished keyed job frees a slot of its key: keyed jobs may be claimable now.
+      if (this.buffer.length <= this.concurrency / 2 || job.concurrency_key !== null) this.kick(job.concurrency_key !== null);
     }
   }
 
@@ -394,7 +396,7 @@ export class Worker {
       const ids = await this.store.reclaimExpiredLeases();
       if (ids.length > 0) {
         this.logger.warn({ event: 'jobs.leases_reclaimed', job_ids: ids });
-        this.kick();
+        this.kick(true);
       }
     } catch (err) {
       this.logger.error({ event: 'worker.reclaim_failed', err });

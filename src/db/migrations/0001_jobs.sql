@@ -23,7 +23,8 @@ create table :SCHEMA.jobs (
   idempotency_key      text,
   concurrency_key      text,
   concurrency_limit    integer     not null default 1 check (concurrency_limit > 0),
-  replay_of_job_id     bigint      references :SCHEMA.jobs (id),
+  -- No foreign key: the replay path reads the old job under lock; a per-row check would tax every enqueue.
+  replay_of_job_id     bigint,
   replay_of_attempt_id bigint,
   -- Dependencies not yet succeeded; a job is claimable only at zero.
   pending_dependencies integer     not null default 0 check (pending_dependencies >= 0),
@@ -35,11 +36,23 @@ create table :SCHEMA.jobs (
   updated_at           timestamptz not null,
   finished_at          timestamptz,
   check ((status = 'running') = (lease_owner is not null))
-) with (fillfactor = 90);
+) with (
+  fillfactor = 90,
+  -- A queue table churns: every job is updated several times. Vacuum and analyse it early so dead
+  -- index entries and stale row estimates do not pile up between runs of autovacuum.
+  autovacuum_vacuum_scale_factor = 0.02,
+  autovacuum_vacuum_insert_scale_factor = 0.05,
+  autovacuum_analyze_scale_factor = 0.02
+);
 
--- Invariant 5: at most one active job per (job_type, entity_id).
-create unique index jobs_active_entity on :SCHEMA.jobs (job_type, entity_id)
-  where status in ('pending', 'running');
+-- Every index is paid for on each enqueue and on each state change (a job's life writes three row
+-- versions), so there are few, and each earns its place:
+--
+-- Invariant 5, at most one active job per (job_type, entity_id), and the lookup of an entity's jobs, in
+-- one index: active rows share the slot 0, so a second active job for the entity collides; finished
+-- rows take their own id as the slot, so they never do.
+create unique index jobs_entity on :SCHEMA.jobs
+  (entity_id, job_type, (case when status in ('pending', 'running') then 0 else id end));
 create unique index jobs_idempotency_key on :SCHEMA.jobs (idempotency_key)
   where idempotency_key is not null;
 -- The claim query walks this index in order and stops at the batch size.
@@ -48,12 +61,13 @@ create index jobs_ready on :SCHEMA.jobs (priority desc, run_at, id)
 create index jobs_leases on :SCHEMA.jobs (lease_expires_at) where status = 'running';
 create index jobs_running_keys on :SCHEMA.jobs (concurrency_key)
   where status = 'running' and concurrency_key is not null;
-create index jobs_listing on :SCHEMA.jobs (status, job_type, id);
-create index jobs_entity on :SCHEMA.jobs (entity_id, id);
+-- The dead-letter view and the other rare end states; listing by any other filter walks the primary
+-- key newest first.
+create index jobs_problems on :SCHEMA.jobs (id) where status in ('failed', 'dead', 'cancelled');
 
 create table :SCHEMA.job_attempts (
   id            bigint generated always as identity primary key,
-  job_id        bigint      not null references :SCHEMA.jobs (id) on delete cascade,
+  job_id        bigint      not null,
   number        integer     not null check (number > 0),
   worker_id     text        not null,
   started_at    timestamptz not null,

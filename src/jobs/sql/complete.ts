@@ -5,7 +5,7 @@
  * the worker that ran it; dependents whose last dependency this was become ready.
  */
 import type { Queryable } from '../../db/db.ts';
-import { ms, type SqlContext } from './context.ts';
+import { isRunning, ms, type SqlContext } from './context.ts';
 
 export const attemptKey = (id: number, attempt: number) => `${id}:${attempt}`;
 
@@ -16,15 +16,17 @@ export interface Completion {
   result: unknown;
 }
 
+// Rows are named by primary key (`id = any($1)`) and each row's own values are looked up by its
+// position in the arrays, with no join: a join's plan depends on row estimates, which on a draining
+// queue are always stale, and a wrong guess (a nested loop over every batch row) costs 100x.
+const at = (array: string) => `(${array})[array_position($1::bigint[], j.id)]`;
+
 const completeSql = (c: SqlContext) => `
-  with done as (
-    select * from jsonb_to_recordset($1::jsonb) as d(id bigint, attempt integer, duration_ms double precision, result jsonb)
-  ), upd as (
+  with upd as (
     update ${c.s}.jobs j set status = 'succeeded', lease_owner = null, lease_expires_at = null,
-      result = d.result, finished_at = $2::timestamptz, updated_at = $2::timestamptz
-    from done d
-    where j.id = d.id and j.status = 'running' and j.lease_owner = $3 and j.attempt_count = d.attempt
-    returning j.id, j.attempt_count, j.attempt_started_at, j.has_dependents, d.duration_ms
+      result = ${at('$7::jsonb[]')}, finished_at = $2::timestamptz, updated_at = $2::timestamptz
+    where j.id = any($1::bigint[]) and ${isRunning('j')} and j.lease_owner = $3 and j.attempt_count = ${at('$5::integer[]')}
+    returning j.id, j.attempt_count, j.attempt_started_at, j.has_dependents, ${at('$6::double precision[]')} as duration_ms
   ), attempts as (
     insert into ${c.s}.job_attempts (job_id, number, worker_id, started_at, finished_at, duration_ms, outcome)
     select id, attempt_count, $3, attempt_started_at, attempt_started_at + ${ms('duration_ms')}, duration_ms, 'succeeded'
@@ -52,12 +54,29 @@ export async function completeJobs(
   completions: readonly Completion[],
   now: Date,
 ): Promise<Set<string>> {
-  if (completions.length === 0) return new Set();
-  const { rows } = await q.query<{ id: number; attempt_count: number }>(completeSql(c), [
-    JSON.stringify(completions.map((x) => ({ ...x, result: x.result === undefined ? null : x.result }))),
-    now,
-    workerId,
-    c.jobsChannel,
-  ]);
-  return new Set(rows.map((r) => attemptKey(r.id, r.attempt_count)));
+  const accepted = new Set<string>();
+  // Rows are matched by id (array_position finds the first), so one statement takes each job once; two
+  // attempts of one job (possible after this worker's own lease expired) go in separate rounds.
+  let rest = completions;
+  while (rest.length > 0) {
+    const seen = new Set<number>();
+    const round: Completion[] = [];
+    const later: Completion[] = [];
+    for (const x of rest) {
+      (seen.has(x.id) ? later : round).push(x);
+      seen.add(x.id);
+    }
+    const { rows } = await q.query<{ id: number; attempt_count: number }>(completeSql(c), [
+      round.map((x) => x.id),
+      now,
+      workerId,
+      c.jobsChannel,
+      round.map((x) => x.attempt),
+      round.map((x) => x.duration_ms),
+      round.map((x) => (x.result === undefined || x.result === null ? null : JSON.stringify(x.result))),
+    ]);
+    for (const r of rows) accepted.add(attemptKey(r.id, r.attempt_count));
+    rest = later;
+  }
+  return accepted;
 }

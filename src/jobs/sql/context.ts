@@ -23,3 +23,11 @@ export function sqlContext(schema: string): SqlContext {
 
 /** Binds a millisecond count as an interval. */
 export const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
+
+/**
+ * The guard "this row is running", for statements that already name their rows by primary key. Spelled
+ * so that the planner cannot prove the partial index jobs_leases (status = 'running') applies: on a busy
+ * queue that index is full of dead entries between vacuums, and a plan that walks it once per row
+ * turns a 2 ms batch update into seconds. The primary key is always the right path here.
+ */
+export const isRunning = (alias: string) => `coalesce(${alias}.status, '') = 'running'`;

@@ -4,7 +4,7 @@
  * row: here, the reaper writes `lease_lost` for the worker that can no longer speak for itself.
  */
 import type { Db, Queryable } from '../../db/db.ts';
-import { ms, type SqlContext } from './context.ts';
+import { isRunning, ms, type SqlContext } from './context.ts';
 import { cancelDependents } from './dependents.ts';
 
 export interface HeldLease {
@@ -12,10 +12,21 @@ export interface HeldLease {
   attempt: number;
 }
 
+/**
+ * Ids and attempts as two arrays, one entry per job: statements match rows by id, and of two attempts
+ * of one job only the later can still hold the lease.
+ */
+function leaseArrays(leases: readonly HeldLease[]): [number[], number[]] {
+  const latest = new Map<number, number>();
+  for (const l of leases) latest.set(l.id, Math.max(l.attempt, latest.get(l.id) ?? 0));
+  return [[...latest.keys()], [...latest.values()]];
+}
+
+// As in complete.ts: rows by primary key, each row's attempt by its position in the arrays, no join.
 const heartbeatSql = (c: SqlContext) => `
   update ${c.s}.jobs j set lease_expires_at = $1::timestamptz + ${ms('$3')}
-  from jsonb_to_recordset($4::jsonb) as h(id bigint, attempt integer)
-  where j.id = h.id and j.status = 'running' and j.lease_owner = $2 and j.attempt_count = h.attempt
+  where j.id = any($4::bigint[]) and ${isRunning('j')} and j.lease_owner = $2
+    and j.attempt_count = ($5::integer[])[array_position($4::bigint[], j.id)]
   returning j.id, j.attempt_count`;
 
 /** Extends the leases still held; returns `id:attempt` of those still held (the others were lost or cancelled). */
@@ -28,7 +39,7 @@ export async function renewLeases(
   now: Date,
 ): Promise<Set<string>> {
   if (leases.length === 0) return new Set();
-  const { rows } = await db.query<{ id: number; attempt_count: number }>(heartbeatSql(c), [now, workerId, leaseMs, JSON.stringify(leases)]);
+  const { rows } = await db.query<{ id: number; attempt_count: number }>(heartbeatSql(c), [now, workerId, leaseMs, ...leaseArrays(leases)]);
   return new Set(rows.map((r) => `${r.id}:${r.attempt_count}`));
 }
 
@@ -85,8 +96,8 @@ const releaseStartedSql = (c: SqlContext) => `
   with upd as (
     update ${c.s}.jobs j set status = 'pending', run_at = $1::timestamptz, lease_owner = null,
       lease_expires_at = null, updated_at = $1::timestamptz
-    from jsonb_to_recordset($3::jsonb) as h(id bigint, attempt integer)
-    where j.id = h.id and j.status = 'running' and j.lease_owner = $2 and j.attempt_count = h.attempt
+    where j.id = any($3::bigint[]) and ${isRunning('j')} and j.lease_owner = $2
+      and j.attempt_count = ($5::integer[])[array_position($3::bigint[], j.id)]
     returning j.id, j.attempt_count, j.attempt_started_at
   ), attempts as (
     insert into ${c.s}.job_attempts (job_id, number, worker_id, started_at, finished_at, duration_ms, outcome,
@@ -102,8 +113,8 @@ const unclaimSql = (c: SqlContext) => `
   with upd as (
     update ${c.s}.jobs j set status = 'pending', attempt_count = j.attempt_count - 1, lease_owner = null,
       lease_expires_at = null, updated_at = $1::timestamptz
-    from jsonb_to_recordset($3::jsonb) as h(id bigint, attempt integer)
-    where j.id = h.id and j.status = 'running' and j.lease_owner = $2 and j.attempt_count = h.attempt
+    where j.id = any($3::bigint[]) and ${isRunning('j')} and j.lease_owner = $2
+      and j.attempt_count = ($5::integer[])[array_position($3::bigint[], j.id)]
     returning j.id
   ), wake as (select pg_notify($4, '') from upd limit 1)
   select id, (select count(*) from wake) as woke from upd`;
@@ -122,11 +133,13 @@ export async function releaseLeases(
 ): Promise<number[]> {
   const out: number[] = [];
   if (started.length > 0) {
-    const { rows } = await db.query<{ id: number }>(releaseStartedSql(c), [now, workerId, JSON.stringify(started), c.jobsChannel]);
+    const [ids, attempts] = leaseArrays(started);
+    const { rows } = await db.query<{ id: number }>(releaseStartedSql(c), [now, workerId, ids, c.jobsChannel, attempts]);
     out.push(...rows.map((r) => r.id));
   }
   if (notStarted.length > 0) {
-    const { rows } = await db.query<{ id: number }>(unclaimSql(c), [now, workerId, JSON.stringify(notStarted), c.jobsChannel]);
+    const [ids, attempts] = leaseArrays(notStarted);
+    const { rows } = await db.query<{ id: number }>(unclaimSql(c), [now, workerId, ids, c.jobsChannel, attempts]);
     out.push(...rows.map((r) => r.id));
   }
   return out;
