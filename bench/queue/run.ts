@@ -134,10 +134,7 @@ async function main() {
   const filter = (process.env.BENCH_SYSTEMS ?? '').toLowerCase().split(',').filter(Boolean);
   const systems: (() => QueueSystem)[] = [
     () => syncBridgeSystem({ url }),
-    // The counterpart of graphile-worker's "best": a local buffer of claimed jobs (its localQueue 500).
-    () => syncBridgeSystem({ url, worker: { prefetch: 500 }, label: 'SyncBridge (prefetch 500)' }),
     () => syncBridgeSystem({}),
-    () => syncBridgeSystem({ worker: { prefetch: 500 }, label: 'SyncBridge (prefetch 500)' }),
     () => graphileSystem(url, false),
     () => graphileSystem(url, true),
     () => pgBossSystem(url, false),

@@ -66,7 +66,9 @@ create index jobs_running_keys on :SCHEMA.jobs (concurrency_key)
 create index jobs_problems on :SCHEMA.jobs (id) where status in ('failed', 'dead', 'cancelled');
 
 create table :SCHEMA.job_attempts (
-  id            bigint generated always as identity primary key,
+  -- A stable handle for an attempt (replay_of_attempt_id); attempts are looked up by job, so the key
+  -- is (job_id, number) and the id needs no index of its own.
+  id            bigint generated always as identity,
   job_id        bigint      not null,
   number        integer     not null check (number > 0),
   worker_id     text        not null,
@@ -78,7 +80,7 @@ create table :SCHEMA.job_attempts (
   error_class   text,
   error_message text,
   error_detail  jsonb,
-  unique (job_id, number)
+  primary key (job_id, number)
 );
 
 create table :SCHEMA.job_dependencies (
