@@ -61,6 +61,7 @@ export async function createSyncBridge(options: SyncBridgeOptions = {}): Promise
     },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
+      await jobs.notifier.flush();
       if (ownsDb) await db.close();
     },
   };

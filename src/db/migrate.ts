@@ -34,7 +34,7 @@ export function jobsChannel(schema: string): string {
 function render(sql: string, schema: string): string {
   return sql
     .replaceAll(':SCHEMA', quoteIdent(schema))
-    .replaceAll(':CHANNEL', `'${jobsChannel(schema).replaceAll("'", "''")}'`);
+    .replaceAll(':JOBS_CHANNEL', `'${jobsChannel(schema).replaceAll("'", "''")}'`);
 }
 
 export interface MigrateResult {

@@ -143,6 +143,7 @@ export class Scheduler {
           ],
           this.store.defaults,
           now,
+          { notifyInTx: true },
         );
         const next = nextFireTime(s, now > s.next_run_at ? now : s.next_run_at);
         await tx.query(

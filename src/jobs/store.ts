@@ -13,6 +13,7 @@ import { getAttempts, getDependencies, getJob, listJobs, type JobFilter } from '
 import { reclaimExpiredLeases } from './sql/lease.ts';
 import { systemClock, type Attempt, type Clock, type EnqueueInput, type EnqueueResult, type Job, type JobStatus } from './types.ts';
 import { JobNotFound } from './errors.ts';
+import { WakeNotifier } from './notifier.ts';
 
 export interface JobDefaults {
   maxRetries: number;
@@ -42,10 +43,13 @@ export class JobStore {
   readonly sql: SqlContext;
   readonly clock: Clock;
   readonly defaults: JobDefaults;
+  /** Wakes idle workers after commits that made jobs claimable. */
+  readonly notifier: WakeNotifier;
 
   constructor(db: Db, options: JobStoreOptions = {}) {
     this.db = db;
     this.sql = sqlContext(options.schema ?? 'syncbridge');
+    this.notifier = new WakeNotifier(db, this.sql.jobsChannel);
     this.clock = options.clock ?? systemClock;
     this.defaults = { ...DEFAULT_JOB_DEFAULTS, ...options.defaults };
   }
@@ -64,11 +68,15 @@ export class JobStore {
   async enqueueMany(inputs: readonly EnqueueInput[], tx?: Queryable): Promise<EnqueueResult[]> {
     if (inputs.length === 0) return [];
     const now = this.clock.now();
-    if (tx) return enqueueJobs(tx, this.sql, inputs, this.defaults, now);
+    // Inside the caller's transaction the wake-up must wait for its commit: NOTIFY in the transaction.
+    if (tx) return enqueueJobs(tx, this.sql, inputs, this.defaults, now, { notifyInTx: true });
     // Dependencies lock their parents, which needs a transaction; plain enqueues need only a statement
     // and may take the bulk fast path.
-    if (inputs.some((i) => i.dependsOn?.length)) return this.db.transaction((t) => enqueueJobs(t, this.sql, inputs, this.defaults, now));
-    return enqueueJobs(this.db, this.sql, inputs, this.defaults, now, { optimistic: true });
+    const results = inputs.some((i) => i.dependsOn?.length)
+      ? await this.db.transaction((t) => enqueueJobs(t, this.sql, inputs, this.defaults, now))
+      : await enqueueJobs(this.db, this.sql, inputs, this.defaults, now, { optimistic: true });
+    if (results.some((r) => r.created)) this.notifier.poke();
+    return results;
   }
 
   get(id: number): Promise<Job | undefined> {
@@ -97,13 +105,17 @@ export class JobStore {
   }
 
   /** Puts a failed job back to pending; its attempts are kept and new ones added. */
-  retry(id: number): Promise<Job> {
-    return retryJob(this.db, this.sql, id, this.clock.now());
+  async retry(id: number): Promise<Job> {
+    const job = await retryJob(this.db, this.sql, id, this.clock.now());
+    this.notifier.poke();
+    return job;
   }
 
   /** Creates a new job from a finished one, linked to it and to its last attempt. */
-  replay(id: number, correlationId?: string): Promise<EnqueueResult> {
-    return replayJob(this.db, this.sql, id, this.defaults, this.clock.now(), correlationId);
+  async replay(id: number, correlationId?: string): Promise<EnqueueResult> {
+    const result = await replayJob(this.db, this.sql, id, this.defaults, this.clock.now(), correlationId);
+    this.notifier.poke();
+    return result;
   }
 
   /** Returns jobs whose lease expired to pending (or dead past their budget); returns their ids. */

@@ -1,5 +1,5 @@
 -- Jobs, their attempts, dependencies between jobs and recurring schedules.
--- :SCHEMA is replaced by the quoted schema name; :CHANNEL by the quoted NOTIFY channel literal.
+-- :SCHEMA is replaced by the quoted schema name; :JOBS_CHANNEL by the quoted NOTIFY channel literal.
 
 create table :SCHEMA.jobs (
   id                   bigint generated always as identity primary key,
@@ -109,13 +109,3 @@ create table :SCHEMA.schedules (
   check ((cron is null) <> (every_seconds is null))
 );
 create index schedules_due on :SCHEMA.schedules (next_run_at) where enabled;
-
--- Wake idle workers when jobs arrive, whatever inserted them: one notification per statement.
-create function :SCHEMA.notify_jobs_inserted() returns trigger language plpgsql as $$
-begin
-  perform pg_notify(:CHANNEL, '');
-  return null;
-end
-$$;
-create trigger jobs_inserted after insert on :SCHEMA.jobs
-  for each statement execute function :SCHEMA.notify_jobs_inserted();

@@ -97,7 +97,7 @@ export async function enqueueJobs(
   inputs: readonly EnqueueInput[],
   defaults: EnqueueDefaults,
   now: Date,
-  options: { optimistic?: boolean } = {},
+  options: { optimistic?: boolean; notifyInTx?: boolean } = {},
 ): Promise<EnqueueResult[]> {
   for (const input of inputs) validateEnqueueInput(input);
   const parents = await lockParents(q, c, inputs);
@@ -173,6 +173,7 @@ export async function enqueueJobs(
 
   const final = results as EnqueueResult[];
   await linkDependencies(q, c, inputs, final);
+  if (options.notifyInTx && final.some((r) => r.created)) await q.query('select pg_notify($1, $2)', [c.jobsChannel, '']);
   return final;
 }
 
