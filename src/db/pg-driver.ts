@@ -4,7 +4,8 @@
  * a reconnect every handler is called once, because notifications sent while it was down are lost.
  */
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './db.ts';
+import { createHash } from 'node:crypto';
+import type { Db, QueryOptions, Queryable, QueryResult } from './db.ts';
 import { quoteIdent } from './ident.ts';
 
 const INT8_OID = 20;
@@ -32,6 +33,19 @@ export interface PgDbOptions {
   synchronousCommit?: 'on' | 'off';
 }
 
+const statementNames = new Map<string, string>();
+
+/** The query config pg takes: named (prepared once per connection) when asked, by a hash of the text. */
+function config(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): pg.QueryConfig {
+  if (!options?.prepare) return { text: sql, values: params as unknown[] | undefined };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `sb_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] | undefined };
+}
+
 export function createPgDb(options: PgDbOptions): Db {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -48,8 +62,8 @@ export function createPgDb(options: PgDbOptions): Db {
 
   return {
     kind: 'pg',
-    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const res = await pool.query(sql, params as unknown[] | undefined);
+    async query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>> {
+      const res = await pool.query(config(sql, params, options));
       return { rows: res.rows as Row[], rowCount: res.rowCount ?? res.rows.length };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -58,8 +72,8 @@ export function createPgDb(options: PgDbOptions): Db {
       try {
         await client.query('begin');
         const tx: Queryable = {
-          async query<Row>(sql: string, params?: readonly unknown[]) {
-            const res = await client.query(sql, params as unknown[] | undefined);
+          async query<Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+            const res = await client.query(config(sql, params, options));
             return { rows: res.rows as Row[], rowCount: res.rowCount ?? res.rows.length };
           },
         };

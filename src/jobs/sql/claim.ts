@@ -75,7 +75,7 @@ const claimKeyedSql = (c: SqlContext) => `
 /** Claims ready jobs without a concurrency key: one statement, the hot path. */
 export async function claimUnkeyed(db: Db, c: SqlContext, p: ClaimParams): Promise<Job[]> {
   if (p.limit <= 0) return [];
-  const { rows } = await db.query<Job>(claimUnkeyedSql(c), [p.now, p.limit, p.workerId, p.leaseMs, p.jobTypes]);
+  const { rows } = await db.query<Job>(claimUnkeyedSql(c), [p.now, p.limit, p.workerId, p.leaseMs, p.jobTypes], { prepare: true });
   return rows;
 }
 

@@ -74,7 +74,7 @@ export async function completeJobs(
       round.map((x) => x.attempt),
       round.map((x) => x.duration_ms),
       round.map((x) => (x.result === undefined || x.result === null ? null : JSON.stringify(x.result))),
-    ]);
+    ], { prepare: true });
     for (const r of rows) accepted.add(attemptKey(r.id, r.attempt_count));
     rest = later;
   }

@@ -137,7 +137,7 @@ export async function enqueueJobs(
   // A conflicting job can finish between our insert and our look-up; then we simply insert again.
   for (let round = 0; todo.length > 0; round++) {
     if (round === 5) throw new Error('enqueue kept racing with concurrent state changes; giving up');
-    const { rows: inserted } = await q.query<Job>(insertSql(c, 'upsert'), [JSON.stringify(todo.map((i) => rows[i])), now]);
+    const { rows: inserted } = await q.query<Job>(insertSql(c, 'upsert'), [JSON.stringify(todo.map((i) => rows[i])), now], { prepare: true });
     const byKey = new Map(inserted.map((j) => [keyOf(j.job_type, j.entity_id), j]));
     const claimed = new Set<string>();
     const missing: number[] = [];
@@ -191,7 +191,7 @@ const UNIQUE_VIOLATION = '23505';
 async function insertAllOrNothing(q: Queryable, c: SqlContext, rows: Row[], now: Date): Promise<EnqueueResult[] | undefined> {
   let inserted: { id: number; job_type: string; entity_id: string }[];
   try {
-    ({ rows: inserted } = await q.query<{ id: number; job_type: string; entity_id: string }>(insertSql(c, 'plain'), [JSON.stringify(rows), now]));
+    ({ rows: inserted } = await q.query<{ id: number; job_type: string; entity_id: string }>(insertSql(c, 'plain'), [JSON.stringify(rows), now], { prepare: true }));
   } catch (err) {
     if ((err as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
     throw err;

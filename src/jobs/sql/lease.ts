@@ -39,7 +39,7 @@ export async function renewLeases(
   now: Date,
 ): Promise<Set<string>> {
   if (leases.length === 0) return new Set();
-  const { rows } = await db.query<{ id: number; attempt_count: number }>(heartbeatSql(c), [now, workerId, leaseMs, ...leaseArrays(leases)]);
+  const { rows } = await db.query<{ id: number; attempt_count: number }>(heartbeatSql(c), [now, workerId, leaseMs, ...leaseArrays(leases)], { prepare: true });
   return new Set(rows.map((r) => `${r.id}:${r.attempt_count}`));
 }
 
