@@ -213,7 +213,11 @@ export class Worker {
 
   private every(ms: number, fn: () => unknown) {
     const t = setInterval(() => {
-      if (this.state === 'running') void Promise.resolve(fn()).catch(() => {});
+      if (this.state !== 'running') return;
+      // A failed heartbeat or schedule tick is retried at the next tick; say so rather than stay silent.
+      void Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.logger.error({ event: 'worker.periodic_task_failed', task: fn.name || 'task', err }));
     }, ms);
     this.timers.push(t);
   }
