@@ -23,8 +23,12 @@ export interface TestEngine extends SyncBridge {
   backend: Backend;
 }
 
+/**
+ * A schema name for one test: `sbt_<creation time, base 36>_<random>`. The time lets a later run drop
+ * schemas that killed runs left behind without touching those of a run still going on the same database.
+ */
 export function newSchemaName(): string {
-  return `sbt_${randomBytes(5).toString('hex')}`;
+  return `sbt_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
 export async function openBackendDb(backend: Backend, poolSize = 10): Promise<Db> {

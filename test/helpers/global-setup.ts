@@ -13,12 +13,15 @@ export default async function setup(): Promise<void> {
   } finally {
     await client.end().catch(() => {});
   }
-  // Schemas left behind by test runs that were killed.
+  // Schemas left behind by test runs that were killed: only those older than two hours, so a run going
+  // on at the same time against the same database (another developer, CI) keeps its own.
   const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await cleanup.connect();
-  const { rows } = await cleanup.query<{ nspname: string }>(
-    `select nspname from pg_namespace where nspname like 'sbt\\_%' and nspname not like 'sbt\\_bench%'`,
-  );
-  for (const r of rows) await cleanup.query(`drop schema if exists "${r.nspname}" cascade`).catch(() => {});
+  const { rows } = await cleanup.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like 'sbt\\_%'`);
+  const cutoff = Date.now() - 2 * 3600_000;
+  for (const { nspname } of rows) {
+    const born = Number.parseInt(nspname.split('_')[1] ?? '', 36);
+    if (Number.isFinite(born) && born < cutoff) await cleanup.query(`drop schema if exists "${nspname}" cascade`).catch(() => {});
+  }
   await cleanup.end();
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createPgDb } from '../../src/db/pg-driver.ts';
 import { createSyncBridge } from '../../src/syncbridge.ts';
 import { TEST_DATABASE_URL, testBackends } from '../helpers/backends.ts';
-import { testEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
+import { newSchemaName, testEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { startWorker } from '../helpers/workers.ts';
 
 describe.each(testBackends())('worker (%s)', (backend) => {
@@ -95,7 +95,7 @@ describe.each(testBackends())('worker (%s)', (backend) => {
 // Postgres only: a second process's worth of concurrency needs separate connections.
 if (testBackends().includes('pg')) describe('several workers on one Postgres', () => {
   test('two workers never run one job at once: every job runs exactly once', async () => {
-    const schema = `sbt_multi_${Date.now().toString(36)}`;
+    const schema = newSchemaName();
     const engines = await Promise.all(
       [0, 1, 2, 3].map(async () => createSyncBridge({ db: createPgDb({ connectionString: TEST_DATABASE_URL, max: 6 }), schema })),
     );
