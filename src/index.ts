@@ -22,3 +22,4 @@ export {
   parseRetryAfter,
 } from './protocol/errors.ts';
 export { createLogger, type Logger } from './log.ts';
+export { defineSource, defineDestination, type Source, type Destination } from './protocol/connector.ts';

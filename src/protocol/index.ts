@@ -1,0 +1,12 @@
+/**
+ * The connector protocol as a library (`syncbridge/protocol`): what a connector author imports to
+ * define a source or destination, make it executable, and speak the wire format. Nothing else of ours.
+ */
+export { defineDestination, defineSource, type Destination, type DestinationDefinition, type Source, type SourceDefinition } from './connector.ts';
+export { ConnectorFailed, ConnectorTimeout, ProtocolError, RemoteError } from './connector-errors.ts';
+export { ERROR_CLASSES, traceToError, typedErrorToTrace } from './error-trace.ts';
+export * from './errors.ts';
+export { expectMessage } from './expect-message.ts';
+export * from './messages.ts';
+export { decodeNdjson, DEFAULT_MAX_LINE_BYTES, encodeNdjson } from './ndjson.ts';
+export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, serveConnector } from './serve.ts';
