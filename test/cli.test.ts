@@ -4,11 +4,12 @@
  * available, else PGlite in a temporary directory.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgDb } from '../src/db/pg-driver.ts';
+import { startFakeStripe } from '../src/fakes/stripe/index.ts';
 import { TEST_DATABASE_URL, testBackends } from './helpers/backends.ts';
 import { newSchemaName } from './helpers/engine.ts';
 
@@ -103,6 +104,32 @@ describe('the syncbridge CLI', () => {
     const badEnv = await cli(['migrate'], { SYNCBRIDGE_JOB_LEASE_SECONDS: 'forever' });
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/SYNCBRIDGE_JOB_LEASE_SECONDS/);
+  });
+
+  test('connector runs a built-in connector over NDJSON: discover then read against a fake Stripe', async () => {
+    const stripe = await startFakeStripe({});
+    try {
+      stripe.store.seed({ customers: 120 });
+      const config = join(dataDir, 'stripe.json');
+      await writeFile(config, JSON.stringify({ api_key: 'sk_test_cli', api_version: '2026-07-29.dahlia', base_url: stripe.url }));
+      const discovered = await cli(['connector', 'stripe', 'discover', '--config', config]);
+      expect(discovered.code, discovered.stderr).toBe(0);
+      const catalog = JSON.parse(discovered.stdout.trim().split('\n').at(-1)!).catalog;
+      const customers = catalog.streams.find((st: { name: string }) => st.name === 'customers');
+      const catalogFile = join(dataDir, 'catalog.json');
+      await writeFile(catalogFile, JSON.stringify({ streams: [{ stream: customers, sync_mode: 'full_refresh' }] }));
+      const read = await cli(['connector', 'stripe', 'read', '--config', config, '--catalog', catalogFile]);
+      expect(read.code, read.stderr).toBe(0);
+      const messages = read.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const ids = new Set(messages.filter((m) => m.type === 'record').map((m) => m.record.data.id));
+      expect(ids.size).toBe(120);
+      expect(messages.some((m) => m.type === 'state')).toBe(true);
+      expect(read.stdout).not.toContain('sk_test_cli');
+    } finally {
+      await stripe.close();
+    }
+    const unknown = await cli(['connector', 'nope', 'spec']);
+    expect(unknown.code).toBe(2);
   });
 
   test('serve refuses a non-loopback address without a token (exit 2)', async () => {

@@ -5,6 +5,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
 import { SyncError } from '../protocol/errors.ts';
 import { isConfigError, UsageError } from './context.ts';
+import connector from './commands/connector.ts';
 import demo from './commands/demo.ts';
 import enqueue from './commands/enqueue.ts';
 import jobs from './commands/jobs.ts';
@@ -14,7 +15,7 @@ import worker from './commands/worker.ts';
 
 export const main = defineCommand({
   meta: { name: 'syncbridge', version: '0.1.0', description: 'A durable sync engine: jobs in Postgres that survive crashes, 429s and duplicates' },
-  subCommands: { serve, worker, migrate, enqueue, jobs, demo },
+  subCommands: { serve, worker, migrate, enqueue, jobs, demo, connector },
 });
 
 /** Follows the subcommand path in argv to the command `--help` should describe. */
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     await runCommand(main, { rawArgs: argv });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     const e = err as Error;
     if (e?.name === 'CLIError' || err instanceof UsageError) {

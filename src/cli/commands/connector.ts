@@ -1,0 +1,26 @@
+import { defineCommand } from 'citty';
+import { serveConnector } from '../../protocol/serve.ts';
+import { BUILTIN_CONNECTORS } from '../connectors.ts';
+import { UsageError } from '../context.ts';
+
+export default defineCommand({
+  meta: {
+    name: 'connector',
+    description: `Run a built-in connector as an NDJSON subprocess (${Object.keys(BUILTIN_CONNECTORS).join(', ')}): messages on stdout, logs on stderr`,
+  },
+  args: {
+    name: { type: 'positional', description: `Connector: ${Object.keys(BUILTIN_CONNECTORS).join(', ')}`, required: true },
+    command: { type: 'positional', description: 'spec | check | discover | read (sources) | write (destinations)', required: true },
+    config: { type: 'string', description: 'Path to the config JSON' },
+    catalog: { type: 'string', description: 'Path to the configured catalog JSON (read, write)' },
+    state: { type: 'string', description: 'Path to the state JSON (read)' },
+  },
+  async run({ rawArgs, args }) {
+    const connector = BUILTIN_CONNECTORS[args.name];
+    if (!connector) throw new UsageError(`unknown connector ${JSON.stringify(args.name)}; built in: ${Object.keys(BUILTIN_CONNECTORS).join(', ')}`);
+    // Everything after the connector's name is the connector's own command line.
+    const rest = rawArgs.slice(rawArgs.indexOf(args.name) + 1);
+    const code = await serveConnector(connector as never, rest, process.stdin, process.stdout);
+    if (code !== 0) process.exitCode = code;
+  },
+});
