@@ -19,6 +19,7 @@ import { errorResponse, onError, validationFailed } from './errors.ts';
 import { auth } from './middleware/auth.ts';
 import { jsonBodies } from './middleware/json-body.ts';
 import { registerUi } from './ui/index.ts';
+import { crossSiteReason } from './ui/security.ts';
 
 export interface HttpAppOptions {
   db: Db;
@@ -68,6 +69,12 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
     }),
   );
   app.use('/api/*', jsonBodies());
+  app.use('/api/*', async function apiSameOrigin(c, next) {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const reason = crossSiteReason({ fetchSite: c.req.header('sec-fetch-site'), origin: c.req.header('origin') }, new URL(c.req.url).origin);
+    if (reason) return errorResponse(c, 403, 'cross_site_request', `cross-site request refused (${reason})`);
+    return next();
+  });
 
   registerJobRoutes(app, { jobs: options.jobs, jobTypes: options.jobTypes });
   registerMetricsRoute(app, options.jobs);

@@ -37,6 +37,7 @@ describe.each(testBackends())('hostile input (%s)', (backend) => {
     ['a bad cursor', "/api/jobs?cursor=1'--", {}, 422, 'validation_error'],
     ['a text body', '/api/jobs/customer', { method: 'POST', body: 'entity_id=c_1', headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
     ['a form body', '/api/jobs/customer', { method: 'POST', body: 'entity_id=c_1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type'],
+    ['a cross-site form post to a control', '/api/jobs/1/cancel', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type'],
     ['a huge body', '/api/jobs/customer', { method: 'POST', json: { entity_id: 'c', payload: 'x'.repeat(2 * 1024 * 1024) } }, 413, 'payload_too_large'],
     ['a huge entity id', '/api/jobs/customer', { method: 'POST', json: { entity_id: 'x'.repeat(10_000) } }, 422, 'validation_error'],
   ];
@@ -47,6 +48,16 @@ describe.each(testBackends())('hostile input (%s)', (backend) => {
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ error: { code, message: expect.any(String), request_id: expect.any(String) } });
     expect((await t.engine.jobs.metrics()).total_jobs).toBe(before);
+  });
+
+  test('a browser request from another site cannot drive the API', async () => {
+    const created = await t.request('/api/jobs/customer', { method: 'POST', json: { entity_id: 'csrf-target' } });
+    const res = await t.request(`/api/jobs/${created.body.id}/cancel`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('cross_site_request');
+    expect((await t.engine.jobs.get(created.body.id))!.status).toBe('pending');
+    const same = await t.request(`/api/jobs/${created.body.id}/cancel`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(same.status).toBe(200);
   });
 
   test('validation errors name the field', async () => {
