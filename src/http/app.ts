@@ -19,7 +19,7 @@ import { errorResponse, onError, validationFailed } from './errors.ts';
 import { auth } from './middleware/auth.ts';
 import { jsonBodies } from './middleware/json-body.ts';
 import { registerUi } from './ui/index.ts';
-import { crossSiteReason } from './ui/security.ts';
+import { crossSiteReason } from './middleware/same-origin.ts';
 
 export interface HttpAppOptions {
   db: Db;

@@ -5,6 +5,7 @@
  * that allows only our own script and stylesheet, so even a missed escape could not run code.
  */
 import type { MiddlewareHandler } from 'hono';
+import { crossSiteReason } from '../middleware/same-origin.ts';
 
 const CSP = [
   "default-src 'none'",
@@ -16,16 +17,6 @@ const CSP = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
-
-/** Why a POST is refused as cross-site, or undefined when it may proceed. */
-export function crossSiteReason(headers: { fetchSite: string | undefined; origin: string | undefined }, ownOrigin: string): string | undefined {
-  const site = headers.fetchSite?.toLowerCase();
-  // 'same-site' is refused too: another app on a sibling subdomain or port is not us.
-  if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `Sec-Fetch-Site: ${site}`;
-  if (headers.origin !== undefined && headers.origin !== ownOrigin) return `Origin: ${headers.origin}`;
-  // Neither header: not a browser form (curl, a test, a script holding the token); browsers send both.
-  return undefined;
-}
 
 export function sameOriginPosts(): MiddlewareHandler {
   return async function sameOriginPosts(c, next) {
