@@ -9,7 +9,7 @@ export { Scheduler, type ScheduleInput, type Schedule } from './jobs/scheduler.t
 export type { JobMetrics } from './jobs/sql/metrics.ts';
 export type { JobFilter } from './jobs/sql/read.ts';
 export * from './jobs/types.ts';
-export { JobCancelled, JobNotFound, JobStateError, LeaseLost, WorkerShutdown } from './jobs/errors.ts';
+export { JobCancelled, JobNotFound, JobSnoozed, JobStateError, LeaseLost, WorkerShutdown } from './jobs/errors.ts';
 export {
   SyncError,
   UpstreamTimeout,

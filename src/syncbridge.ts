@@ -9,7 +9,10 @@ import { openDb } from './db/open.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { JobStore, type JobDefaults } from './jobs/store.ts';
 import type { Clock } from './jobs/types.ts';
-import { Worker, type WorkerOptions } from './jobs/worker.ts';
+import { Worker, type JobHandler, type WorkerOptions } from './jobs/worker.ts';
+import { BUILTIN_CONNECTORS } from './connectors/index.ts';
+import { PipelineService } from './sync/pipelines.ts';
+import type { ConnectorRegistry } from './sync/stream-job.ts';
 
 export interface SyncBridgeOptions {
   /** An open database; otherwise one is opened from `databaseUrl` / `dataDir`. */
@@ -22,13 +25,21 @@ export interface SyncBridgeOptions {
   logger?: Logger;
   /** Apply pending migrations on start (default true). */
   migrate?: boolean;
+  /** Connectors pipelines may name; default the built-in ones (stripe, postgres). */
+  connectors?: ConnectorRegistry;
+  /** How often a waiting pipeline run looks at its streams when nothing wakes it (ms). Default 2000. */
+  runPollMs?: number;
 }
 
 export interface SyncBridge {
   db: Db;
   jobs: JobStore;
   logger: Logger;
-  /** Creates (but does not start) a worker over this engine's store. */
+  /** Pipelines and their runs. */
+  pipelines: PipelineService;
+  /** The engine's own job handlers (pipeline runs and streams) under the caller's `handlers`. */
+  handlers(handlers?: Record<string, JobHandler>): Record<string, JobHandler>;
+  /** Creates (but does not start) a worker over this engine's store, with the engine's own handlers added. */
   worker(options: WorkerOptions): Worker;
   /** Stops workers created here, then closes the database if this engine opened it. */
   close(): Promise<void>;
@@ -50,12 +61,22 @@ export async function createSyncBridge(options: SyncBridgeOptions = {}): Promise
   }
   const jobs = new JobStore(db, { schema, ...(options.clock ? { clock: options.clock } : {}), ...(options.defaults ? { defaults: options.defaults } : {}) });
   const workers: Worker[] = [];
+  const pipelines = new PipelineService({
+    db,
+    schema,
+    jobs,
+    connectors: options.connectors ?? BUILTIN_CONNECTORS,
+    ...(options.runPollMs === undefined ? {} : { runPollMs: options.runPollMs }),
+  });
+  const handlers = (own: Record<string, JobHandler> = {}) => ({ ...pipelines.handlers(), ...own });
   return {
     db,
     jobs,
     logger,
+    pipelines,
+    handlers,
     worker(workerOptions) {
-      const w = new Worker(jobs, { logger, ...workerOptions });
+      const w = new Worker(jobs, { logger, ...workerOptions, handlers: handlers(workerOptions.handlers) });
       workers.push(w);
       return w;
     },

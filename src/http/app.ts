@@ -9,9 +9,11 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from '../db/db.ts';
 import type { JobStore } from '../jobs/store.ts';
+import type { PipelineService } from '../sync/pipelines.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { registerHealthRoute } from './api/health.ts';
 import { registerJobRoutes } from './api/jobs.ts';
+import { registerPipelineRoutes } from './api/pipelines.ts';
 import { registerMetricsRoute } from './api/metrics.ts';
 import { registerDocs } from './docs.ts';
 import type { AppEnv } from './env.ts';
@@ -19,11 +21,14 @@ import { errorResponse, onError, validationFailed } from './errors.ts';
 import { auth } from './middleware/auth.ts';
 import { jsonBodies } from './middleware/json-body.ts';
 import { registerUi } from './ui/index.ts';
+import { registerWebhookRoutes } from './webhooks.ts';
 import { crossSiteReason } from './middleware/same-origin.ts';
 
 export interface HttpAppOptions {
   db: Db;
   jobs: JobStore;
+  /** Pipelines, runs and webhooks routes (API and UI) when given. */
+  pipelines?: PipelineService | undefined;
   /** The job types this deployment's workers run; enqueueing others is refused. */
   jobTypes: readonly string[];
   apiToken?: string | undefined;
@@ -59,7 +64,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   });
   // HSTS belongs to whatever terminates TLS in front of us; on plain loopback http it only confuses.
   app.use(secureHeaders({ crossOriginEmbedderPolicy: false, strictTransportSecurity: false }));
-  app.use(auth({ token: options.apiToken, open: ['/healthz', '/openapi.json', '/docs', '/ui/login', '/ui/static'] }));
+  app.use(auth({ token: options.apiToken, open: ['/healthz', '/openapi.json', '/docs', '/ui/login', '/ui/static', '/webhooks'] }));
   const limit = options.bodyLimitBytes ?? 1024 * 1024;
   app.use(
     '/api/*',
@@ -77,10 +82,12 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   });
 
   registerJobRoutes(app, { jobs: options.jobs, jobTypes: options.jobTypes });
+  if (options.pipelines) registerPipelineRoutes(app, options.pipelines);
   registerMetricsRoute(app, options.jobs);
   registerHealthRoute(app, options.db);
+  if (options.pipelines) registerWebhookRoutes(app, options.pipelines, limit);
   options.extend?.(app);
-  registerUi(app, { jobs: options.jobs, jobTypes: options.jobTypes, apiToken: options.apiToken });
+  registerUi(app, { jobs: options.jobs, jobTypes: options.jobTypes, apiToken: options.apiToken, pipelines: options.pipelines });
   registerDocs(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -57,3 +57,19 @@ export class WorkerShutdown extends SyncError {
     super('the worker is shutting down');
   }
 }
+
+/**
+ * Thrown by a handler to run the job again after `delayMs` without spending a retry: the attempt is
+ * recorded `snoozed` and the job's retry budget grows by one. For work that waits on something else
+ * (a parent waiting for its children, an upstream asking to come back later), not for failures.
+ */
+export class JobSnoozed extends SyncError {
+  readonly code = 'snoozed';
+  readonly retryable = true;
+  readonly delayMs: number;
+  constructor(delayMs: number, reason = 'snoozed') {
+    super(`${reason}; runs again in ${Math.round(delayMs)} ms`);
+    if (!(Number.isFinite(delayMs) && delayMs >= 0)) throw new RangeError(`snooze delay must be a finite number of ms ≥ 0, got ${delayMs}`);
+    this.delayMs = delayMs;
+  }
+}

@@ -11,6 +11,7 @@ import { enqueueJobs } from './sql/enqueue.ts';
 import { jobMetrics, type JobMetrics } from './sql/metrics.ts';
 import { getAttempts, getDependencies, getJob, listJobs, type JobFilter } from './sql/read.ts';
 import { reclaimExpiredLeases } from './sql/lease.ts';
+import { runNow } from './sql/snooze.ts';
 import { systemClock, type Attempt, type Clock, type EnqueueInput, type EnqueueResult, type Job, type JobStatus } from './types.ts';
 import { JobNotFound } from './errors.ts';
 import { WakeNotifier } from './notifier.ts';
@@ -119,6 +120,16 @@ export class JobStore {
   }
 
   /** Returns jobs whose lease expired to pending (or dead past their budget); returns their ids. */
+  /**
+   * Makes a pending job due now (a parent snoozed while it waits for children that just finished);
+   * false when it is not pending or already due. Pass `tx` to do it in your transaction.
+   */
+  async runNow(id: number, tx?: Queryable): Promise<boolean> {
+    const moved = await runNow(tx ?? this.db, this.sql, id, this.clock.now());
+    if (moved && !tx) this.notifier.poke();
+    return moved;
+  }
+
   reclaimExpiredLeases(): Promise<number[]> {
     return reclaimExpiredLeases(this.db, this.sql, this.clock.now());
   }

@@ -8,7 +8,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['pending', 'running'];
 export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'dead', 'cancelled'];
 
-export const ATTEMPT_OUTCOMES = ['succeeded', 'retry', 'failed', 'dead', 'cancelled', 'lease_lost', 'released'] as const;
+export const ATTEMPT_OUTCOMES = ['succeeded', 'retry', 'failed', 'dead', 'cancelled', 'lease_lost', 'released', 'snoozed'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 export interface Job<Payload = unknown> {

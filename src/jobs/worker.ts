@@ -15,11 +15,12 @@ import type { Queryable } from '../db/db.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { nextRunAt } from './backoff.ts';
 import { snapshotError } from './classify.ts';
-import { JobCancelled, LeaseLost, WorkerShutdown } from './errors.ts';
+import { JobCancelled, JobSnoozed, LeaseLost, WorkerShutdown } from './errors.ts';
 import { claimKeyed, claimUnkeyed } from './sql/claim.ts';
 import { attemptKey, completeJobs, type Completion } from './sql/complete.ts';
 import { failJob } from './sql/fail.ts';
 import { holdsLease, releaseLeases, renewLeases } from './sql/lease.ts';
+import { snoozeJob } from './sql/snooze.ts';
 import type { JobStore } from './store.ts';
 import type { Job } from './types.ts';
 import { Scheduler } from './scheduler.ts';
@@ -341,6 +342,7 @@ export class Worker {
       logger.warn({ event: 'job.outcome_refused', reason: 'lease lost' });
       return;
     }
+    if (err instanceof JobSnoozed) return this.recordSnooze(job, err, durationMs, logger);
     const error = snapshotError(err);
     const now = this.store.clock.now();
     const outcome = !error.retryable ? 'failed' : job.attempt_count > job.max_retries ? 'dead' : 'retry';
@@ -361,6 +363,23 @@ export class Worker {
     } catch (writeErr) {
       // The lease will expire and the reaper will record the attempt as lost; nothing is lost.
       logger.error({ event: 'job.fail_write_failed', err: writeErr });
+    }
+  }
+
+  private async recordSnooze(job: Job, snooze: JobSnoozed, durationMs: number, logger: Logger): Promise<void> {
+    const now = this.store.clock.now();
+    const runAt = new Date(now.getTime() + snooze.delayMs);
+    try {
+      const ok = await snoozeJob(this.store.db, this.store.sql, this.id, { id: job.id, attempt: job.attempt_count, durationMs, runAt, reason: snooze.message }, now);
+      if (ok) {
+        this.store.notifier.poke();
+        if (logger.isLevelEnabled('debug')) logger.debug({ event: 'job.snoozed', run_at: runAt.toISOString() });
+      } else {
+        this.stats.refused++;
+        logger.warn({ event: 'job.outcome_refused', reason: 'lease lost or job cancelled', outcome: 'snoozed' });
+      }
+    } catch (writeErr) {
+      logger.error({ event: 'job.snooze_write_failed', err: writeErr });
     }
   }
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { SyncError, ValidationError } from './errors.ts';
 import { describeIssues, type ConfiguredCatalog, type Message, type SourceState } from './messages.ts';
+import type { SourceWebhooks } from './webhooks.ts';
 
 /**
  * Reads an upstream. Config arrives as data (a file, a database row, a form) and is validated by the
@@ -25,6 +26,8 @@ export interface Source<Config = unknown> {
   check(params: { config: Config }): AsyncIterable<Message>;
   discover(params: { config: Config }): AsyncIterable<Message>;
   read(params: { config: Config; catalog: ConfiguredCatalog; state?: SourceState }): AsyncIterable<Message>;
+  /** Present when the source can receive webhooks (verify a delivery, turn it into records). */
+  readonly webhooks?: SourceWebhooks<Config>;
 }
 
 /**
@@ -53,6 +56,8 @@ interface ConnectorBase<Config> {
 export interface SourceDefinition<Config> extends ConnectorBase<Config> {
   discover(params: { config: Config }): AsyncIterable<Message>;
   read(params: { config: Config; catalog: ConfiguredCatalog; state?: SourceState }): AsyncIterable<Message>;
+  /** Receives webhooks; called with a valid config only. */
+  webhooks?: SourceWebhooks<Config>;
 }
 
 export interface DestinationDefinition<Config> extends ConnectorBase<Config> {
@@ -75,6 +80,20 @@ export function defineSource<Config>(def: SourceDefinition<Config>): Source<Conf
     check: checkOf(def),
     discover: (params) => config(params.config, (c) => def.discover({ ...params, config: c })),
     read: (params) => config(params.config, (c) => def.read({ ...params, config: c })),
+    ...(def.webhooks ? { webhooks: validatedWebhooks(def.configSchema, def.webhooks) } : {}),
+  };
+}
+
+function validatedWebhooks<Config>(schema: z.ZodType<Config>, hooks: SourceWebhooks<Config>): SourceWebhooks<Config> {
+  const parse = (raw: unknown): Config => {
+    const result = schema.safeParse(raw);
+    if (!result.success) throw new ValidationError(`invalid config: ${describeIssues(result.error.issues)}`, { detail: { issues: issueSummary(result.error.issues) } });
+    return result.data;
+  };
+  return {
+    verify: (request) => hooks.verify({ ...request, config: parse(request.config) }),
+    touched: (params) => hooks.touched({ ...params, config: parse(params.config) }),
+    records: async (params) => hooks.records({ ...params, config: parse(params.config) }),
   };
 }
 

@@ -10,3 +10,4 @@ export { expectMessage } from './expect-message.ts';
 export * from './messages.ts';
 export { decodeNdjson, DEFAULT_MAX_LINE_BYTES, encodeNdjson } from './ndjson.ts';
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, serveConnector } from './serve.ts';
+export type { SourceWebhooks, WebhookDelivery, WebhookRequest } from './webhooks.ts';

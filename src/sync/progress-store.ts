@@ -6,7 +6,7 @@
 import type { Queryable } from '../db/db.ts';
 import { quoteIdent } from '../db/ident.ts';
 
-export type StreamProgressStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StreamProgressStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface StreamProgress {
   status: StreamProgressStatus;
@@ -47,7 +47,7 @@ export async function recordCheckpoint(
   );
 }
 
-export async function finishStreamProgress(q: Queryable, schema: string, runId: number, stream: string, status: Exclude<StreamProgressStatus, 'running'>): Promise<void> {
+export async function finishStreamProgress(q: Queryable, schema: string, runId: number, stream: string, status: Exclude<StreamProgressStatus, 'running' | 'pending'>): Promise<void> {
   await q.query(
     `update ${quoteIdent(schema)}.stream_progress set status = $3, updated_at = now() where run_id = $1 and stream = $2`,
     [runId, stream, status],

@@ -3,18 +3,20 @@
  * and states into the destination, and saves each state only when the destination yields it back —
  * i.e. once the data before it is durable (invariant 3) — together with the run's progress, in one transaction.
  */
-import type { Db } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import type { Logger } from '../log.ts';
 import type { Destination, Source } from '../protocol/connector.ts';
-import type { ConfiguredCatalog, Message, StreamDescriptor, SyncMode } from '../protocol/messages.ts';
+import type { ConfiguredCatalog, Message, RecordPayload, StreamDescriptor, SyncMode } from '../protocol/messages.ts';
 import { abortable } from './abortable.ts';
+import type { EngineSink } from './engine-sink.ts';
 import { finishStreamProgress, loadStreamProgress, recordCheckpoint, startStreamProgress } from './progress-store.ts';
 import { loadStreamState, saveStreamState } from './state-store.ts';
 
 export interface RunStreamOptions {
   source: Source;
   sourceConfig: unknown;
-  destination: Destination;
+  /** Where records go; optional only when `sink` writes them instead. */
+  destination?: Destination | undefined;
   destinationConfig: unknown;
   stream: StreamDescriptor;
   syncMode: SyncMode;
@@ -24,6 +26,11 @@ export interface RunStreamOptions {
   schema: string;
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * Write into the engine's own database instead of through `destination`: each page's rows commit
+   * in the transaction that saves its checkpoint.
+   */
+  sink?: EngineSink | undefined;
 }
 
 export interface StreamSyncCounts {
@@ -74,22 +81,32 @@ export async function runStreamSync(o: RunStreamOptions): Promise<StreamSyncCoun
     }
   }
 
-  log.info({ resumed: resumedFrom !== undefined }, 'stream sync started');
+  /** Saves an acknowledged checkpoint (in `tx` when given, with whatever else it holds). */
+  async function checkpoint(records: number, cursor: unknown, tx?: Queryable): Promise<void> {
+    const save = async (q: Queryable) => {
+      await saveStreamState(q, o.schema, o.pipelineId, name, cursor);
+      await recordCheckpoint(q, o.schema, o.runId, name, { records: totalRecords + records, pages: totalPages + 1, cursor });
+    };
+    if (tx) await save(tx);
+    else await o.db.transaction(save);
+    totalRecords += records;
+    totalPages += 1;
+    counts.records += records;
+    counts.pages += 1;
+    counts.state = cursor;
+  }
+
+  log.info({ resumed: resumedFrom !== undefined, engine_database: o.sink !== undefined }, 'stream sync started');
   try {
-    for await (const message of abortable(o.destination.write({ config: o.destinationConfig, catalog }, feed()), o.signal)) {
-      if (message.type !== 'state' || message.state.stream !== name) continue;
-      const acknowledged = sentAtState.shift() ?? counts.sent;
-      const records = acknowledged - counts.records;
-      const cursor = message.state.data;
-      await o.db.transaction(async (tx) => {
-        await saveStreamState(tx, o.schema, o.pipelineId, name, cursor);
-        await recordCheckpoint(tx, o.schema, o.runId, name, { records: totalRecords + records, pages: totalPages + 1, cursor });
-      });
-      totalRecords += records;
-      totalPages += 1;
-      counts.records += records;
-      counts.pages += 1;
-      counts.state = cursor;
+    if (o.sink) {
+      await writeIntoEngine(o.sink, o.db, catalog, name, feed(), checkpoint);
+    } else {
+      if (!o.destination) throw new TypeError('runStreamSync: a destination or a sink is required');
+      for await (const message of abortable(o.destination.write({ config: o.destinationConfig, catalog }, feed()), o.signal)) {
+        if (message.type !== 'state' || message.state.stream !== name) continue;
+        const acknowledged = sentAtState.shift() ?? counts.sent;
+        await checkpoint(acknowledged - counts.records, message.state.data);
+      }
     }
   } catch (err) {
     const status = o.signal.aborted ? 'cancelled' : 'failed';
@@ -100,4 +117,43 @@ export async function runStreamSync(o: RunStreamOptions): Promise<StreamSyncCoun
   await finishStreamProgress(o.db, o.schema, o.runId, name, 'succeeded');
   log.info({ records: counts.records, pages: counts.pages }, 'stream sync finished');
   return counts;
+}
+
+/**
+ * The engine-database path: records are buffered until their state arrives, then written and
+ * checkpointed in one transaction. A buffer that outgrows the batch size before a state is written
+ * ahead on its own (upserts are idempotent; the checkpoint still never runs ahead of data).
+ */
+async function writeIntoEngine(
+  sink: EngineSink,
+  db: Db,
+  catalog: ConfiguredCatalog,
+  stream: string,
+  messages: AsyncIterable<Message>,
+  checkpoint: (records: number, cursor: unknown, tx: Queryable) => Promise<void>,
+): Promise<void> {
+  await sink.prepare(catalog);
+  let buffer: RecordPayload[] = [];
+  let unacknowledged = 0;
+  for await (const message of messages) {
+    if (message.type === 'record') {
+      buffer.push(message.record);
+      unacknowledged++;
+      if (buffer.length >= sink.batchSize) {
+        const batch = buffer;
+        buffer = [];
+        await db.transaction((tx) => sink.write(tx, stream, batch));
+      }
+    } else if (message.type === 'state') {
+      const batch = buffer;
+      const records = unacknowledged;
+      buffer = [];
+      unacknowledged = 0;
+      await db.transaction(async (tx) => {
+        if (batch.length > 0) await sink.write(tx, stream, batch);
+        await checkpoint(records, message.state.data, tx);
+      });
+    }
+  }
+  if (buffer.length > 0) await db.transaction((tx) => sink.write(tx, stream, buffer));
 }

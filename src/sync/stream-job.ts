@@ -1,15 +1,18 @@
 /**
  * The `pipeline_stream` job: syncs one stream of one pipeline run, payload `{ pipeline_id, run_id,
  * stream }`. Connectors come from a registry by the names the pipeline stores; a retried attempt resumes
- * from the last checkpoint the destination acknowledged, not from the first page.
+ * from the last checkpoint the destination acknowledged, not from the first page. Its success is
+ * recorded in the transaction that wakes the run's job, so the run finishes without waiting a poll.
  */
 import { z } from 'zod';
 import type { Db } from '../db/db.ts';
+import type { JobStore } from '../jobs/store.ts';
 import type { JobHandler } from '../jobs/worker.ts';
 import type { Destination, Source } from '../protocol/connector.ts';
 import { NotFound, ValidationError } from '../protocol/errors.ts';
 import { describeIssues, type StreamDescriptor } from '../protocol/messages.ts';
-import { getPipeline } from './pipeline-store.ts';
+import { engineSinkFor } from './engine-sink.ts';
+import { getPipeline, getRun } from './pipeline-store.ts';
 import { runStreamSync } from './run-stream.ts';
 
 export const PIPELINE_STREAM_JOB = 'pipeline_stream';
@@ -27,6 +30,8 @@ export interface StreamJobOptions {
   db: Db;
   schema: string;
   connectors: ConnectorRegistry;
+  /** When given, a success wakes the run's job in the same transaction. */
+  jobs?: JobStore;
 }
 
 export function createStreamJobHandler(options: StreamJobOptions): JobHandler<StreamJobPayload> {
@@ -37,12 +42,14 @@ export function createStreamJobHandler(options: StreamJobOptions): JobHandler<St
     const pipeline = await getPipeline(options.db, options.schema, payload.pipeline_id);
     if (!pipeline.streams.includes(payload.stream)) throw new ValidationError(`pipeline ${pipeline.id} does not sync stream "${payload.stream}"`);
     const source = connector(options.connectors, pipeline.source.connector, 'read') as Source;
-    const destination = connector(options.connectors, pipeline.destination.connector, 'write') as Destination;
+    const sink = engineSinkFor(options.db, pipeline.destination);
+    const destination = sink ? undefined : (connector(options.connectors, pipeline.destination.connector, 'write') as Destination);
     const stream = await discoverStream(source, pipeline.source.config, payload.stream, ctx.signal);
     const counts = await runStreamSync({
       source,
       sourceConfig: pipeline.source.config,
       destination,
+      sink,
       destinationConfig: pipeline.destination.config,
       stream,
       syncMode: pipeline.mode,
@@ -53,11 +60,21 @@ export function createStreamJobHandler(options: StreamJobOptions): JobHandler<St
       signal: ctx.signal,
       logger: ctx.logger,
     });
-    return { records: counts.records, pages: counts.pages, state: counts.state };
+    const result = { records: counts.records, pages: counts.pages, state: counts.state };
+    const jobs = options.jobs;
+    if (!jobs) return result;
+    const run = await getRun(options.db, options.schema, payload.run_id);
+    if (run.job_id === null) return result;
+    const parent = run.job_id;
+    await ctx.completeInTransaction(async (tx) => {
+      await jobs.runNow(parent, tx);
+    }, result);
+    jobs.notifier.poke();
+    return result;
   };
 }
 
-function connector(registry: ConnectorRegistry, name: string, method: 'read' | 'write'): Source | Destination {
+export function connector(registry: ConnectorRegistry, name: string, method: 'read' | 'write'): Source | Destination {
   const found = Object.hasOwn(registry, name) ? registry[name] : undefined;
   if (!found) throw new NotFound(`connector "${name}" is not registered`);
   if (!(method in found)) throw new ValidationError(`connector "${name}" is not a ${method === 'read' ? 'source' : 'destination'}`);
@@ -65,7 +82,7 @@ function connector(registry: ConnectorRegistry, name: string, method: 'read' | '
 }
 
 /** The stream's descriptor from the source's catalog (schemas can change between runs, so asked each time). */
-async function discoverStream(source: Source, config: unknown, name: string, signal: AbortSignal): Promise<StreamDescriptor> {
+export async function discoverStream(source: Source, config: unknown, name: string, signal: AbortSignal): Promise<StreamDescriptor> {
   for await (const message of source.discover({ config })) {
     signal.throwIfAborted();
     if (message.type !== 'catalog') continue;

@@ -80,6 +80,38 @@ describe('pagination', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ type: 'invalid_request_error', param: 'created[gte]' });
   });
+
+  test('created[gte]/created[lt] windows partition a list: each walked with starting_after, every object once, ties at a boundary included', async () => {
+    // Months of 2025 in UTC, with objects on the exact boundary seconds and several sharing one second.
+    const month = (m: number) => Date.UTC(2025, m, 1) / 1000;
+    const at = [month(0) + 5, month(1) - 1, month(1), month(1), month(1), month(1) + 60, month(2) - 1, month(2) - 1, month(2), month(2) + 3_600];
+    const made = at.map((created, i) => fake.store.create('customers', { created, email: `w${i}@example.com` }));
+    const seen: string[] = [];
+    for (let m = 2; m >= 0; m--) {
+      const { ids } = await walk(fake, '/v1/customers', { limit: 2, params: `created[gte]=${month(m)}&created[lt]=${month(m + 1)}` });
+      const expected = made.filter((c) => c.created >= month(m) && c.created < month(m + 1)).reverse().map((c) => c.id);
+      expect(ids).toEqual(expected);
+      seen.push(...ids);
+    }
+    expect(seen).toEqual(fake.store.all('customers').map((c) => c.id));
+    // The newest object older than a window's start, in one request: how a backfill finds its next window.
+    const probe = await api(fake, `/v1/customers?limit=1&created[lt]=${month(1)}`);
+    expect(probe.body.data.map((c: any) => c.id)).toEqual([made[1]!.id]);
+    expect(probe.body.has_more).toBe(true);
+    expect((await api(fake, `/v1/customers?limit=1&created[lt]=${month(0) + 5}`)).body).toMatchObject({ data: [], has_more: false });
+    // An empty range (gte past lt) is an empty list, not an error.
+    expect((await api(fake, `/v1/customers?created[gte]=${month(2)}&created[lt]=${month(1)}`)).body).toMatchObject({ data: [], has_more: false });
+    // Other filters combine with the range: inactive prices of one month only.
+    const product = fake.store.create('products', { name: 'P' });
+    const p1 = fake.store.create('prices', { created: month(1) + 10, product: product.id, currency: 'usd', unit_amount: 100 });
+    const p2 = fake.store.create('prices', { created: month(1) + 20, product: product.id, currency: 'usd', unit_amount: 200 });
+    fake.store.create('prices', { created: month(2) + 20, product: product.id, currency: 'usd', unit_amount: 300 });
+    fake.store.update('prices', p1.id, { active: false });
+    const inactive = await api(fake, `/v1/prices?active=false&created[gte]=${month(1)}&created[lt]=${month(2)}`);
+    expect(inactive.body.data.map((c: any) => c.id)).toEqual([p1.id]);
+    const active = await api(fake, `/v1/prices?created[gte]=${month(1)}&created[lt]=${month(2)}`);
+    expect(active.body.data.map((c: any) => c.id)).toEqual([p2.id]);
+  });
 });
 
 describe('limit and cursor errors', () => {

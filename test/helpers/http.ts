@@ -12,10 +12,22 @@ export interface TestApp {
 
 export async function testApp(
   backend: Backend,
-  options: { apiToken?: string; jobTypes?: string[]; engine?: Omit<SyncBridgeOptions, 'db' | 'schema'> } = {},
+  options: {
+    apiToken?: string;
+    jobTypes?: string[];
+    engine?: Omit<SyncBridgeOptions, 'db' | 'schema'>;
+    /** Serve the engine's pipelines and runs API too (off by default, as before). */
+    pipelines?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const engine = await testEngine(backend, options.engine);
-  const app = createHttpApp({ db: engine.db, jobs: engine.jobs, jobTypes: options.jobTypes ?? ['customer', 'invoice', 'noop'], apiToken: options.apiToken });
+  const app = createHttpApp({
+    db: engine.db,
+    jobs: engine.jobs,
+    jobTypes: options.jobTypes ?? ['customer', 'invoice', 'noop'],
+    apiToken: options.apiToken,
+    ...(options.pipelines ? { pipelines: engine.pipelines } : {}),
+  });
   return {
     engine,
     async request(path, init = {}) {

@@ -41,7 +41,22 @@ export async function tableColumns(client: QueryClient, schema: string, table: s
 }
 
 /** Makes the table exist with at least `shape`'s columns; returns its actual columns. */
+// Two writers creating the same schema or table at once: `IF NOT EXISTS` checks before it inserts into
+// the catalog, so the loser fails on the catalog's unique index (23505) or as a duplicate (42P06, 42P07).
+const CREATE_RACE = new Set(['23505', '42P06', '42P07', '42701']);
+
+/** Creates or evolves the table; a lost creation race with another writer is simply tried again. */
 export async function ensureTable(client: QueryClient, schema: string, table: string, shape: TableShape): Promise<Map<string, string>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureTableOnce(client, schema, table, shape);
+    } catch (err) {
+      if (attempt >= 3 || !CREATE_RACE.has(String((err as { code?: unknown }).code))) throw err;
+    }
+  }
+}
+
+async function ensureTableOnce(client: QueryClient, schema: string, table: string, shape: TableShape): Promise<Map<string, string>> {
   await client.query(createSchemaSql(schema));
   await client.query(createTableSql(schema, table, shape));
   const existing = await tableColumns(client, schema, table);

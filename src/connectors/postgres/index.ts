@@ -7,10 +7,10 @@ import pg from 'pg';
 import { defineDestination } from '../../protocol/connector.ts';
 import { createSchemaSql } from './ddl.ts';
 import { classifyPgError } from './errors.ts';
-import { PostgresDestinationConfig } from './spec.ts';
+import { PostgresDestinationConfig, requireConnectionString } from './spec.ts';
 import { writeToPostgres } from './write.ts';
 
-export { PostgresDestinationConfig } from './spec.ts';
+export { PostgresDestinationConfig, requireConnectionString } from './spec.ts';
 export { createPostgresWriter, type PostgresWriter, type PostgresWriterOptions } from './writer.ts';
 export type { QueryClient } from './query-client.ts';
 export type { BatchCounts } from './upsert.ts';
@@ -20,7 +20,8 @@ export const postgresDestination = defineDestination({
 
   /** Connects, runs `select 1`, and proves the schema can be created (in a transaction rolled back). */
   async *check({ config }) {
-    const client = new pg.Client({ connectionString: config.connection_string, connectionTimeoutMillis: 10_000 });
+    const connectionString = requireConnectionString(config);
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -30,7 +31,7 @@ export const postgresDestination = defineDestination({
       await client.query('rollback');
     } catch (err) {
       // Non-retryable (bad password, unknown database, no privilege) becomes `failed`; the rest is thrown.
-      throw classifyPgError(err, config.connection_string, 'checking the connection');
+      throw classifyPgError(err, connectionString, 'checking the connection');
     } finally {
       await client.end().catch(() => {});
     }

@@ -9,7 +9,7 @@ import { typedErrorToTrace } from '../../protocol/error-trace.ts';
 import { SyncError, ValidationError } from '../../protocol/errors.ts';
 import type { ConfiguredCatalog, Message, RecordPayload } from '../../protocol/messages.ts';
 import { classifyPgError } from './errors.ts';
-import type { PostgresDestinationConfig } from './spec.ts';
+import { requireConnectionString, type PostgresDestinationConfig } from './spec.ts';
 import type { BatchCounts } from './upsert.ts';
 import { createPostgresWriter, type PostgresWriter } from './writer.ts';
 
@@ -21,8 +21,9 @@ interface StreamProgress {
 }
 
 export async function* writeToPostgres(config: PostgresDestinationConfig, catalog: ConfiguredCatalog, messages: AsyncIterable<Message>): AsyncGenerator<Message> {
-  const classify = (err: unknown, where: string) => classifyPgError(err, config.connection_string, where);
-  const pool = new pg.Pool({ connectionString: config.connection_string, max: 1, connectionTimeoutMillis: 30_000, application_name: `syncbridge-destination-postgres:${config.schema}`.slice(0, 63) });
+  const connectionString = requireConnectionString(config);
+  const classify = (err: unknown, where: string) => classifyPgError(err, connectionString, where);
+  const pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 30_000, application_name: `syncbridge-destination-postgres:${config.schema}`.slice(0, 63) });
   // A socket error on an idle client would otherwise crash the process; the next query reports it.
   pool.on('error', () => {});
   let client: pg.PoolClient | undefined;

@@ -10,7 +10,7 @@ import { toColumnText } from './coerce.ts';
 import { ensureTable } from './ddl.ts';
 import type { QueryClient } from './query-client.ts';
 import { tableShapeOf } from './schema-map.ts';
-import { buildDeleteSql, buildFlagDeletedSql, buildUpsertSql, dedupeByKey, runBatchSql, type BatchCounts, type TypedColumn } from './upsert.ts';
+import { buildDeleteSql, buildFlagDeletedSql, buildUpsertSql, dedupeByKey, rawParam, runBatchSql, type BatchCounts, type TypedColumn } from './upsert.ts';
 
 export interface PostgresWriterOptions {
   schema: string;
@@ -73,13 +73,13 @@ export function createPostgresWriter(client: QueryClient, options: PostgresWrite
       const deletions = rows.filter((r) => r.deleted);
       const counts: BatchCounts = { inserted: 0, updated: 0, skipped: 0, deleted: 0 };
       if (upserts.length > 0) {
-        const params: unknown[] = [...columnArrays(p.columns, upserts), upserts.map((r) => JSON.stringify(r.data))];
+        const params: unknown[] = [...columnArrays(p.columns, upserts), rawParam(upserts.map((r) => JSON.stringify(r.data)))];
         if (p.rawGuardField !== undefined) params.push(p.rawGuardField);
         add(counts, await runBatchSql(client, p.upsertSql, params, upserts.length));
       }
       if (deletions.length > 0) {
         const params: unknown[] = columnArrays(p.keyColumns, deletions);
-        if (options.deletes === 'flag') params.push(deletions.map((r) => JSON.stringify(r.data)));
+        if (options.deletes === 'flag') params.push(rawParam(deletions.map((r) => JSON.stringify(r.data))));
         add(counts, await runBatchSql(client, p.deleteSql, params, deletions.length));
       }
       return counts;

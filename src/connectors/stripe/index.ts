@@ -11,6 +11,7 @@ import { StripeClient } from './client.ts';
 import { readStream } from './read.ts';
 import { StripeConfig } from './spec.ts';
 import { descriptorOf, STREAMS, streamNamed } from './streams.ts';
+import { stripeWebhooks } from './webhook-receiver.ts';
 
 export { StripeConfig } from './spec.ts';
 export { STREAMS, streamOfEvent } from './streams.ts';
@@ -22,6 +23,7 @@ const CHECK_RETRIES = 2;
 export const stripeSource = defineSource({
   configSchema: StripeConfig,
   documentationUrl: 'https://docs.stripe.com/api',
+  webhooks: stripeWebhooks,
 
   async *check({ config }) {
     await new StripeClient(config).get('/v1/customers', { limit: 1 }, CHECK_RETRIES);

@@ -7,7 +7,7 @@ import { html } from 'hono/html';
 import type { Html } from './format.ts';
 import { ASSETS } from './static.ts';
 
-export type NavItem = 'jobs' | 'dead';
+export type NavItem = 'jobs' | 'pipelines' | 'dead';
 
 export interface Flash {
   kind: 'error' | 'notice';
@@ -21,6 +21,8 @@ export interface LayoutOptions {
   refreshSeconds?: number;
   /** Show the sign-out button (only when an API token protects the UI). */
   signOut?: boolean;
+  /** Link to the pipeline pages (only when the deployment has pipelines). */
+  pipelines?: boolean;
   /** Hide the navigation (the login page). */
   bare?: boolean;
   flash?: Flash | undefined;
@@ -28,12 +30,14 @@ export interface LayoutOptions {
 
 const NAV: { id: NavItem; label: string; href: string }[] = [
   { id: 'jobs', label: 'Jobs', href: '/ui/jobs' },
+  { id: 'pipelines', label: 'Pipelines', href: '/ui/pipelines' },
   { id: 'dead', label: 'Dead letters', href: '/ui/dead' },
 ];
 
-function nav(active: NavItem | undefined, signOut: boolean): Html {
+function nav(active: NavItem | undefined, signOut: boolean, pipelines: boolean): Html {
+  const items = NAV.filter((n) => n.id !== 'pipelines' || pipelines);
   return html`<nav aria-label="Main">
-      ${NAV.map((n) => html`<a href="${n.href}"${n.id === active ? html` aria-current="page"` : ''}>${n.label}</a>`)}
+      ${items.map((n) => html`<a href="${n.href}"${n.id === active ? html` aria-current="page"` : ''}>${n.label}</a>`)}
       <a href="/docs">API docs</a>
       <a href="/metrics">Metrics</a>
     </nav>
@@ -62,7 +66,7 @@ export function layout(options: LayoutOptions, body: Html): Html {
 <body${refresh ? html` data-refresh="${refresh}"` : ''}>
   <header class="topbar">
     <a class="brand" href="/ui/jobs">SyncBridge</a>
-    ${options.bare ? '' : nav(options.active, options.signOut ?? false)}
+    ${options.bare ? '' : nav(options.active, options.signOut ?? false, options.pipelines ?? false)}
   </header>
   <main>
     ${flashMessage(options.flash)}

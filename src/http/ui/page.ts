@@ -1,6 +1,7 @@
 /**
  * Turning a page's markup into a response: the layout around it, the status, and the options every
- * page shares (the sign-out button appears only when an API token protects the UI).
+ * page shares (the sign-out button appears only when an API token protects the UI, the Pipelines link
+ * only when the deployment has pipelines).
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -9,14 +10,16 @@ import { layout, type LayoutOptions } from './layout.ts';
 
 export interface UiContext {
   apiToken: string | undefined;
+  /** Set when this deployment has pipelines: the navigation then links to them. */
+  pipelines?: unknown;
 }
 
 export function renderPage(
   c: Context,
   ui: UiContext,
-  options: Omit<LayoutOptions, 'signOut'>,
+  options: Omit<LayoutOptions, 'signOut' | 'pipelines'>,
   body: Html,
   status: ContentfulStatusCode = 200,
 ): Response | Promise<Response> {
-  return c.html(layout({ ...options, signOut: Boolean(ui.apiToken) && !options.bare }, body), status);
+  return c.html(layout({ ...options, signOut: Boolean(ui.apiToken) && !options.bare, pipelines: Boolean(ui.pipelines) }, body), status);
 }

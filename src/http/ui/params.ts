@@ -1,6 +1,6 @@
 /**
- * Reading the UI's URLs: job ids and list filters. Anything malformed becomes a "not found" or a
- * message for the page — never an exception — so no URL can turn into a 500.
+ * Reading the UI's URLs: job and run ids, pipeline references and list filters. Anything malformed
+ * becomes a "not found" or a message for the page — never an exception — so no URL can turn into a 500.
  */
 import { JOB_STATUSES, type JobStatus } from '../../jobs/types.ts';
 
@@ -11,6 +11,24 @@ export function parseJobId(raw: string | undefined): number | undefined {
   if (!raw || !ID.test(raw)) return undefined;
   const n = Number(raw);
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A run id from a path segment: runs have the same kind of ids as jobs. */
+export function parseRunId(raw: string | undefined): number | undefined {
+  return parseJobId(raw);
+}
+
+/**
+ * A pipeline reference from a path segment: its id, or its name. An all-digit reference is an id and
+ * must be one the database can hold (a 30-digit number would be a database error, not a 404).
+ */
+export function parsePipelineRef(raw: string | undefined): string | undefined {
+  if (!raw || raw.length > 200) return undefined;
+  if (/^\d+$/.test(raw)) {
+    const id = parseJobId(raw);
+    return id === undefined ? undefined : String(id);
+  }
+  return raw;
 }
 
 export interface ListParams {

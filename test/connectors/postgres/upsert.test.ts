@@ -20,7 +20,7 @@ const write = (catalog: ReturnType<typeof catalogOf>, messages: Message[], extra
 describe('buildUpsertSql', () => {
   test('is one insert … select from unnest with a conflict update guarded by newer-than and is distinct from', () => {
     const sql = buildUpsertSql({ schema: 's', name: 't' }, [{ name: 'id', type: 'bigint' }, { name: 'updated', type: 'bigint' }], ['id'], { updatedAtField: 'updated' });
-    expect(sql).toContain('from unnest($1::text[], $2::text[], $3::text[]) as v(c0, c1, c2)');
+    expect(sql).toContain('from rows from (unnest($1::text[]), unnest($2::text[]), jsonb_array_elements($3::jsonb)) as v(c0, c1, c2)');
     expect(sql).toContain('on conflict ("id") do update set');
     expect(sql).toContain('coalesce(excluded."updated" >= t."updated", true)');
     expect(sql).toContain('(t."updated", t."_raw", t."_deleted") is distinct from (excluded."updated", excluded."_raw", excluded."_deleted")');

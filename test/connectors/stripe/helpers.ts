@@ -30,3 +30,23 @@ export function recordIds(messages: Message[], stream?: string): string[] {
 export function pageRequests(fake: FakeStripe, path: string): string[] {
   return fake.requests.filter((r) => r.path === path && r.status === 200).map((r) => JSON.stringify(r.query));
 }
+
+/** Successful list requests to `path`, split into window pages and the `limit=1` probes that find the next window. */
+export function listRequests(fake: FakeStripe, path: string): { pages: Record<string, string | string[]>[]; probes: Record<string, string | string[]>[] } {
+  const ok = fake.requests.filter((r) => r.path === path && r.status === 200);
+  return { pages: ok.filter((r) => r.query.limit !== '1').map((r) => r.query), probes: ok.filter((r) => r.query.limit === '1').map((r) => r.query) };
+}
+
+/** The UTC calendar month (`2025-03`) of a unix second. */
+export function monthOf(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 7);
+}
+
+/** How many pages of `pageSize` a newest-first backfill in monthly windows reads over these `created` values. */
+export function monthlyPages(created: number[], pageSize: number): { windows: number; pages: number } {
+  const perMonth = new Map<string, number>();
+  for (const c of created) perMonth.set(monthOf(c), (perMonth.get(monthOf(c)) ?? 0) + 1);
+  let pages = 0;
+  for (const n of perMonth.values()) pages += Math.ceil(n / pageSize);
+  return { windows: perMonth.size, pages };
+}

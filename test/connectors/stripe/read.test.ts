@@ -1,12 +1,13 @@
 /**
- * Backfill over real HTTP to the fake: every object exactly once with each page fetched once; a read stopped
- * after N pages resumes from its last state without refetching; the API key appears in no yielded message.
+ * Backfill over real HTTP to the fake: every object exactly once with each page fetched once (monthly `created`
+ * windows over a year of seeded objects); a read stopped after N pages resumes from its last state without
+ * refetching; the API key appears in no yielded message.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stripeSource } from '../../../src/connectors/stripe/index.ts';
 import { startFakeStripe, type FakeStripe } from '../../../src/fakes/stripe/index.ts';
 import type { Message } from '../../../src/protocol/messages.ts';
-import { catalogOf, collect, configFor, KEY, pageRequests, recordIds } from './helpers.ts';
+import { catalogOf, collect, configFor, KEY, listRequests, monthlyPages, pageRequests, recordIds } from './helpers.ts';
 
 let fake: FakeStripe;
 let seeded: { customers: string[]; products: string[] };
@@ -32,11 +33,17 @@ describe('stripe source backfill', () => {
       const pages = pageRequests(fake, path);
       expect(new Set(pages).size, `${path} pages fetched twice`).toBe(pages.length);
     }
-    expect(pageRequests(fake, '/v1/customers')).toHaveLength(50);
+    // The seed spans a year: about 13 monthly windows, each paged on its own, plus one probe per window and a last one.
+    const customerWindows = monthlyPages(fake.store.all('customers').map((c) => c.created), 100);
+    const productWindows = monthlyPages(fake.store.all('products').map((c) => c.created), 100);
+    expect(customerWindows.windows).toBeGreaterThanOrEqual(12);
+    const { pages, probes } = listRequests(fake, '/v1/customers');
+    expect(pages).toHaveLength(customerWindows.pages);
+    expect(probes).toHaveLength(customerWindows.windows + 1);
     const complete = messages.filter((m) => m.type === 'stream_status' && m.stream_status.status === 'complete');
     expect(complete.map((m) => m.type === 'stream_status' && m.stream_status.counts)).toEqual([
-      { records: 5_000, pages: 50, deleted: 0 },
-      { records: 1_000, pages: 10, deleted: 0 },
+      { records: 5_000, pages: customerWindows.pages, deleted: 0 },
+      { records: 1_000, pages: productWindows.pages, deleted: 0 },
     ]);
   });
 
@@ -57,16 +64,17 @@ describe('stripe source backfill', () => {
       }
     }
     await iterator.return?.();
-    const firstPages = pageRequests(fake, '/v1/customers');
-    expect(firstPages).toHaveLength(7);
+    expect(listRequests(fake, '/v1/customers').pages).toHaveLength(7);
 
     const resumed = await collect(stripeSource.read({ config, catalog, state: { customers: lastState } }));
     const all = [...recordIds(first), ...recordIds(resumed)];
     expect(all).toHaveLength(5_000);
     expect(new Set(all)).toEqual(new Set(seeded.customers));
-    const pages = pageRequests(fake, '/v1/customers');
-    expect(pages).toHaveLength(50);
-    expect(new Set(pages).size).toBe(50);
+    const expected = monthlyPages(fake.store.all('customers').map((c) => c.created), 100);
+    expect(listRequests(fake, '/v1/customers').pages).toHaveLength(expected.pages);
+    // No request repeated across the two reads, probes included.
+    const requests = pageRequests(fake, '/v1/customers');
+    expect(new Set(requests).size).toBe(requests.length);
   });
 
   test('the api_key appears in no message the source yields, nor in an error it throws', async () => {

@@ -1,8 +1,9 @@
 /*
  * The admin UI's only script, optional: every page works without it. It adds live regions (a page
  * whose <body data-refresh="N"> re-fetches itself every N seconds and swaps each [data-live] element
- * by id, so a half-typed filter keeps its focus), auto-submits filter selects, and disables a POST
- * form's buttons once submitted. No inline code anywhere, so the UI's CSP can forbid it.
+ * by id, so a half-typed filter keeps its focus; once a fetched page no longer asks for refreshes — a
+ * run or job that finished — it stops), auto-submits filter selects, and disables a POST form's
+ * buttons once submitted. No inline code anywhere, so the UI's CSP can forbid it.
  */
 /* global document, window, location, fetch, DOMParser, setTimeout */
 'use strict';
@@ -25,14 +26,19 @@
         // Signed out, or the page is gone: let the browser show what the server says.
         if (res.redirected || !res.ok) return location.reload();
         return res.text().then(function (text) {
-          swapLiveRegions(new DOMParser().parseFromString(text, 'text/html'));
+          var doc = new DOMParser().parseFromString(text, 'text/html');
+          swapLiveRegions(doc);
+          // The server decides how long a page stays live: nothing more to watch, no more fetches.
+          seconds = Number(doc.body.getAttribute('data-refresh')) || 0;
+          if (seconds > 0) document.body.setAttribute('data-refresh', String(seconds));
+          else document.body.removeAttribute('data-refresh');
         });
       })
       .catch(function () {
         /* server briefly unreachable: try again next tick */
       })
       .then(function () {
-        setTimeout(tick, seconds * 1000);
+        if (seconds > 0) setTimeout(tick, seconds * 1000);
       });
   }
 

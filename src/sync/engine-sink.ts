@@ -1,0 +1,52 @@
+/**
+ * Writing a stream into the engine's own database with the Postgres destination's writer, on the
+ * engine's transaction: a page's rows, its checkpoint and the run's progress commit together, so after
+ * a crash the saved state and the data agree exactly (invariant 3 without even a window of replay).
+ * Used when a pipeline's destination is `postgres` without a `connection_string`.
+ */
+import type { Db, Queryable } from '../db/db.ts';
+import { classifyPgError } from '../connectors/postgres/errors.ts';
+import { createPostgresWriter, PostgresDestinationConfig, type QueryClient } from '../connectors/postgres/index.ts';
+import { ValidationError } from '../protocol/errors.ts';
+import { describeIssues, type ConfiguredCatalog, type RecordPayload } from '../protocol/messages.ts';
+
+export interface EngineSink {
+  /** Records buffered before they are written even without a checkpoint (they are idempotent upserts). */
+  batchSize: number;
+  /** Creates or evolves the stream's table; outside any transaction (DDL takes its own locks). */
+  prepare(catalog: ConfiguredCatalog): Promise<void>;
+  /** Writes the records on `tx`, the transaction that also records the checkpoint. */
+  write(tx: Queryable, stream: string, records: readonly RecordPayload[]): Promise<void>;
+}
+
+/** The sink for a destination ref, or undefined when the destination is not the engine's database. */
+export function engineSinkFor(db: Db, destination: { connector: string; config: unknown }): EngineSink | undefined {
+  if (destination.connector !== 'postgres') return undefined;
+  const parsed = PostgresDestinationConfig.safeParse(destination.config);
+  if (!parsed.success) throw new ValidationError(`invalid destination config: ${describeIssues(parsed.error.issues)}`);
+  if (parsed.data.connection_string !== undefined) return undefined;
+  const config = parsed.data;
+  // The writer keeps the client it was made with; this one forwards to whichever transaction is current.
+  let current: Queryable = db;
+  const client: QueryClient = { query: (sql, params) => current.query(sql, params) };
+  const writer = createPostgresWriter(client, { schema: config.schema, deletes: config.deletes, updatedAtField: config.updated_at_field });
+  const classify = (err: unknown, where: string) => classifyPgError(err, '', where);
+  return {
+    batchSize: config.batch_size,
+    async prepare(catalog) {
+      await writer.prepare(catalog).catch((err: unknown) => {
+        throw classify(err, 'creating tables');
+      });
+    },
+    async write(tx, stream, records) {
+      current = tx;
+      try {
+        await writer.writeBatch(stream, records);
+      } catch (err) {
+        throw classify(err, `writing ${stream}`);
+      } finally {
+        current = db;
+      }
+    },
+  };
+}
