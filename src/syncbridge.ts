@@ -13,6 +13,14 @@ import { Worker, type JobHandler, type WorkerOptions } from './jobs/worker.ts';
 import { BUILTIN_CONNECTORS } from './connectors/index.ts';
 import { PipelineService } from './sync/pipelines.ts';
 import type { ConnectorRegistry } from './sync/stream-job.ts';
+import type { Destination, Source } from './protocol/connector.ts';
+import type { ManifestAdapter } from './protocol/manifest.ts';
+import { createRateLimiter } from './sync/manifest/rate-limiter.ts';
+import { manifestSource } from './sync/manifest/source.ts';
+
+function isManifestAdapter(c: unknown): c is ManifestAdapter {
+  return typeof c === 'object' && c !== null && 'manifest' in c && 'listPage' in c && 'fetchOne' in c;
+}
 
 export interface SyncBridgeOptions {
   /** An open database; otherwise one is opened from `databaseUrl` / `dataDir`. */
@@ -25,8 +33,13 @@ export interface SyncBridgeOptions {
   logger?: Logger;
   /** Apply pending migrations on start (default true). */
   migrate?: boolean;
-  /** Connectors pipelines may name; default the built-in ones (stripe, postgres). */
-  connectors?: ConnectorRegistry;
+  /**
+   * Connectors pipelines may name: sources, destinations, and manifest adapters (which the engine runs
+   * as sources with a rate limit shared through the database). Default the built-in ones.
+   */
+  connectors?: Record<string, Source | Destination | ManifestAdapter>;
+  /** Entities of one manifest run syncing at once. Default 4. */
+  entityConcurrency?: number;
   /** How often a waiting pipeline run looks at its streams when nothing wakes it (ms). Default 2000. */
   runPollMs?: number;
 }
@@ -61,11 +74,16 @@ export async function createSyncBridge(options: SyncBridgeOptions = {}): Promise
   }
   const jobs = new JobStore(db, { schema, ...(options.clock ? { clock: options.clock } : {}), ...(options.defaults ? { defaults: options.defaults } : {}) });
   const workers: Worker[] = [];
+  const limiter = createRateLimiter(db, schema);
+  const connectors: ConnectorRegistry = Object.fromEntries(
+    Object.entries(options.connectors ?? BUILTIN_CONNECTORS).map(([name, c]) => [name, isManifestAdapter(c) ? manifestSource(c, { limiter }) : c]),
+  );
   const pipelines = new PipelineService({
     db,
     schema,
     jobs,
-    connectors: options.connectors ?? BUILTIN_CONNECTORS,
+    connectors,
+    ...(options.entityConcurrency === undefined ? {} : { entityConcurrency: options.entityConcurrency }),
     ...(options.runPollMs === undefined ? {} : { runPollMs: options.runPollMs }),
   });
   const handlers = (own: Record<string, JobHandler> = {}) => ({ ...pipelines.handlers(), ...own });

@@ -8,6 +8,11 @@ import type { Db, Queryable } from '../db/db.ts';
 import { classifyPgError } from '../connectors/postgres/errors.ts';
 import { createPostgresWriter, PostgresDestinationConfig, type QueryClient } from '../connectors/postgres/index.ts';
 import { ValidationError } from '../protocol/errors.ts';
+import type { Source } from '../protocol/connector.ts';
+import type { Logger } from '../log.ts';
+import { createCanonicalSink } from './canonical/sink.ts';
+import { isManifestSource } from './manifest/source.ts';
+import type { PipelineMode } from './pipeline-store.ts';
 import { describeIssues, type ConfiguredCatalog, type RecordPayload } from '../protocol/messages.ts';
 
 export interface EngineSink {
@@ -17,10 +22,32 @@ export interface EngineSink {
   prepare(catalog: ConfiguredCatalog): Promise<void>;
   /** Writes the records on `tx`, the transaction that also records the checkpoint. */
   write(tx: Queryable, stream: string, records: readonly RecordPayload[]): Promise<void>;
+  /** Once the stream's read completed (never after a failed one), in a transaction of its own. */
+  finish?(tx: Queryable, stream: string): Promise<void>;
 }
 
+/** What a sink may need to know of the sync it serves. */
+export interface SinkContext {
+  schema: string;
+  source: Source;
+  /** The run being written, or null outside a run (webhooks). */
+  runId: number | null;
+  mode: PipelineMode;
+  logger?: Logger;
+}
+
+/**
+ * The destination connector that writes manifest entities into the canonical tables of the engine's
+ * database; it has no config and no existence outside the engine.
+ */
+export const CANONICAL_DESTINATION = 'canonical';
+
 /** The sink for a destination ref, or undefined when the destination is not the engine's database. */
-export function engineSinkFor(db: Db, destination: { connector: string; config: unknown }): EngineSink | undefined {
+export function engineSinkFor(db: Db, destination: { connector: string; config: unknown }, context: SinkContext): EngineSink | undefined {
+  if (destination.connector === CANONICAL_DESTINATION) {
+    if (!isManifestSource(context.source)) throw new ValidationError(`the ${CANONICAL_DESTINATION} destination takes a manifest source (one with entities), not this one`);
+    return createCanonicalSink({ db, schema: context.schema, manifest: context.source.adapter.manifest, runId: context.runId ?? 0, reconcile: context.mode === 'reconcile' && context.runId !== null, ...(context.logger ? { logger: context.logger } : {}) });
+  }
   if (destination.connector !== 'postgres') return undefined;
   const parsed = PostgresDestinationConfig.safeParse(destination.config);
   if (!parsed.success) throw new ValidationError(`invalid destination config: ${describeIssues(parsed.error.issues)}`);

@@ -21,7 +21,7 @@ export const PipelineInput = z.object({
   source: ConnectorRefInput,
   destination: ConnectorRefInput,
   streams: z.array(z.string().min(1).max(100)).min(1).max(100).describe('Streams of the source to sync.'),
-  mode: z.enum(['full_refresh', 'incremental']).default('incremental'),
+  mode: z.enum(['full_refresh', 'incremental', 'reconcile']).default('incremental').describe('incremental (delta where the source can), full_refresh, or reconcile (full, then records missing upstream are marked deleted; manifest sources).'),
   schedule: z
     .string()
     .max(100)

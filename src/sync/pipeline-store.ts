@@ -7,6 +7,12 @@ import type { Queryable } from '../db/db.ts';
 import { quoteIdent } from '../db/ident.ts';
 import { Conflict, NotFound } from '../protocol/errors.ts';
 import type { SyncMode } from '../protocol/messages.ts';
+
+/** How a pipeline syncs: the protocol's modes, or reconcile (a full pass that marks missing records deleted). */
+export type PipelineMode = SyncMode | 'reconcile';
+
+/** The stream-level sync mode of a pipeline mode. */
+export const streamModeOf = (mode: PipelineMode): SyncMode => (mode === 'reconcile' ? 'full_refresh' : mode);
 import type { StreamProgressStatus } from './progress-store.ts';
 
 export interface ConnectorRef {
@@ -20,7 +26,7 @@ export interface Pipeline {
   source: ConnectorRef;
   destination: ConnectorRef;
   streams: string[];
-  mode: SyncMode;
+  mode: PipelineMode;
   schedule: string | null;
   created_at: Date;
   updated_at: Date;
@@ -31,7 +37,7 @@ export interface NewPipeline {
   source: ConnectorRef;
   destination: ConnectorRef;
   streams: string[];
-  mode: SyncMode;
+  mode: PipelineMode;
   schedule?: string | null;
 }
 

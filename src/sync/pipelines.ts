@@ -25,7 +25,10 @@ import {
   type PipelineSummary,
   type RunTrigger,
 } from './pipeline-store.ts';
-import { createRunJobHandler, PIPELINE_RUN_JOB, runEntity } from './run-job.ts';
+import { createRunJobHandler, PIPELINE_RUN_JOB, runEntity, type StreamPlan } from './run-job.ts';
+import { CANONICAL_DESTINATION } from './engine-sink.ts';
+import { manifestGraph, manifestPlan } from './manifest/plan.ts';
+import { isManifestSource } from './manifest/source.ts';
 import { redactConfig } from './secrets.ts';
 import { connector, createStreamJobHandler, PIPELINE_STREAM_JOB, type ConnectorRegistry } from './stream-job.ts';
 import { listDeliveries, PIPELINE_WEBHOOK_JOB, pipelineEndpoint, storeDelivery, type Received, type StoredDelivery } from './webhook-inbox.ts';
@@ -39,6 +42,8 @@ export interface PipelineServiceOptions {
   connectors: ConnectorRegistry;
   /** How often a waiting run looks at its streams when nothing wakes it. Default 2000. */
   runPollMs?: number;
+  /** Entities of one manifest run syncing at once. Default 4. */
+  entityConcurrency?: number;
 }
 
 export type RunDetail = PipelineRun & { streams: Awaited<ReturnType<typeof runStreams>> };
@@ -56,7 +61,13 @@ export class PipelineService {
   handlers(): Record<string, JobHandler> {
     const { db, schema, jobs, connectors } = this.o;
     return {
-      [PIPELINE_RUN_JOB]: createRunJobHandler({ db, schema, jobs, ...(this.o.runPollMs === undefined ? {} : { pollMs: this.o.runPollMs }) }),
+      [PIPELINE_RUN_JOB]: createRunJobHandler({
+        db,
+        schema,
+        jobs,
+        planOf: (pipeline) => this.planOf(pipeline),
+        ...(this.o.runPollMs === undefined ? {} : { pollMs: this.o.runPollMs }),
+      }),
       [PIPELINE_STREAM_JOB]: createStreamJobHandler({ db, schema, connectors, jobs }),
       [PIPELINE_WEBHOOK_JOB]: createWebhookJobHandler({ db, schema, connectors }),
     };
@@ -96,7 +107,13 @@ export class PipelineService {
     }
     const p = parsed.data;
     this.validateConnector('source', p.source, 'read');
-    this.validateConnector('destination', p.destination, 'write');
+    const source = this.connectors[p.source.connector];
+    if (p.destination.connector === CANONICAL_DESTINATION) {
+      if (!isManifestSource(source)) throw new ValidationError(`destination.connector: "${CANONICAL_DESTINATION}" takes a manifest source; "${p.source.connector}" is not one`, { detail: { field: 'destination.connector' } });
+    } else this.validateConnector('destination', p.destination, 'write');
+    // A manifest's entities and their relationships are checked now, not at the first run.
+    if (isManifestSource(source)) manifestGraph(source, p.streams);
+    if (p.mode === 'reconcile' && !isManifestSource(source)) throw new ValidationError('mode: reconcile needs a manifest source', { detail: { field: 'mode' } });
     const schedule = p.schedule === null ? null : parseSchedule(p.schedule);
     const pipeline = await createPipeline(this.o.db, this.o.schema, {
       name: p.name,
@@ -192,6 +209,12 @@ export class PipelineService {
       const issues = result.error.issues.map((i) => ({ field: [side, 'config', ...i.path.map(String)].join('.'), message: i.message }));
       throw new ValidationError(`invalid ${side}.config: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { detail: { issues } });
     }
+  }
+
+  /** The run plan of a pipeline whose source is a manifest (undefined otherwise). */
+  planOf(pipeline: Pipeline): StreamPlan | undefined {
+    const source = Object.hasOwn(this.connectors, pipeline.source.connector) ? this.connectors[pipeline.source.connector] : undefined;
+    return isManifestSource(source) ? manifestPlan(source, pipeline.streams, this.o.entityConcurrency ?? 4) : undefined;
   }
 
   /** The pipeline with every secret of its configs replaced; the only form that leaves this service. */

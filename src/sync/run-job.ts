@@ -46,6 +46,21 @@ export interface RunJobOptions {
   pollMs?: number;
   /** Retries of each stream job; default the engine's. */
   streamMaxRetries?: number;
+  /**
+   * The order, hard dependencies, priorities and parallelism of a pipeline's streams, when its source
+   * declares relationships (manifests); otherwise the streams run independently, all at once.
+   */
+  planOf?: (pipeline: Pipeline) => StreamPlan | undefined;
+}
+
+export interface StreamPlan {
+  /** Every stream, dependencies first. */
+  order: readonly string[];
+  hard: ReadonlyMap<string, readonly string[]>;
+  /** Higher is claimed first: soft dependencies order without blocking. */
+  priority: ReadonlyMap<string, number>;
+  /** At most this many streams of one run at once. */
+  concurrency: number | undefined;
 }
 
 /** The entity of a run's job: one active run per pipeline (invariant 5 does the rest). */
@@ -77,19 +92,30 @@ export function createRunJobHandler(options: RunJobOptions): JobHandler {
 }
 
 async function fanOut(options: RunJobOptions, pipeline: Pipeline, jobId: number, correlationId: string, trigger: RunJobPayload['trigger']): Promise<PipelineRun> {
+  const plan = options.planOf?.(pipeline) ?? { order: pipeline.streams, hard: new Map<string, readonly string[]>(), priority: new Map<string, number>(), concurrency: undefined };
   return options.db.transaction(async (tx) => {
     const runId = await createRun(tx, options.schema, pipeline.id, jobId, trigger ?? 'manual');
-    const children = await options.jobs.enqueueMany(
-      pipeline.streams.map((stream) => ({
-        jobType: PIPELINE_STREAM_JOB,
-        entityId: streamEntity(runId, stream),
-        payload: { pipeline_id: pipeline.id, run_id: runId, stream },
-        correlationId,
-        ...(options.streamMaxRetries === undefined ? {} : { maxRetries: options.streamMaxRetries }),
-      })),
-      tx,
-    );
-    for (const [i, child] of children.entries()) await addRunStream(tx, options.schema, runId, pipeline.streams[i]!, child.job.id);
+    // In dependency order, so each job can name the jobs of its hard dependencies: the engine then holds
+    // it until they succeed and cancels it, with the reason, when one of them fails.
+    const jobOf = new Map<string, number>();
+    for (const stream of plan.order) {
+      const dependsOn = (plan.hard.get(stream) ?? []).map((d) => jobOf.get(d)).filter((id): id is number => id !== undefined);
+      const { job } = await options.jobs.enqueue(
+        {
+          jobType: PIPELINE_STREAM_JOB,
+          entityId: streamEntity(runId, stream),
+          payload: { pipeline_id: pipeline.id, run_id: runId, stream },
+          correlationId,
+          ...(dependsOn.length ? { dependsOn } : {}),
+          ...(plan.priority.has(stream) ? { priority: plan.priority.get(stream)! } : {}),
+          ...(plan.concurrency ? { concurrencyKey: `run:${runId}`, concurrencyLimit: plan.concurrency } : {}),
+          ...(options.streamMaxRetries === undefined ? {} : { maxRetries: options.streamMaxRetries }),
+        },
+        tx,
+      );
+      jobOf.set(stream, job.id);
+      await addRunStream(tx, options.schema, runId, stream, job.id);
+    }
     const { rows } = await tx.query<PipelineRun>(`select * from ${options.jobs.sql.s}.pipeline_runs where id = $1`, [runId]);
     return rows[0]!;
   });

@@ -155,5 +155,11 @@ async function writeIntoEngine(
       });
     }
   }
-  if (buffer.length > 0) await db.transaction((tx) => sink.write(tx, stream, buffer));
+  const finish = sink.finish?.bind(sink);
+  if (buffer.length > 0 || finish) {
+    await db.transaction(async (tx) => {
+      if (buffer.length > 0) await sink.write(tx, stream, buffer);
+      await finish?.(tx, stream);
+    });
+  }
 }

@@ -12,7 +12,7 @@ import type { Destination, Source } from '../protocol/connector.ts';
 import { NotFound, ValidationError } from '../protocol/errors.ts';
 import { describeIssues, type StreamDescriptor } from '../protocol/messages.ts';
 import { engineSinkFor } from './engine-sink.ts';
-import { getPipeline, getRun } from './pipeline-store.ts';
+import { getPipeline, getRun, streamModeOf } from './pipeline-store.ts';
 import { runStreamSync } from './run-stream.ts';
 
 export const PIPELINE_STREAM_JOB = 'pipeline_stream';
@@ -42,7 +42,7 @@ export function createStreamJobHandler(options: StreamJobOptions): JobHandler<St
     const pipeline = await getPipeline(options.db, options.schema, payload.pipeline_id);
     if (!pipeline.streams.includes(payload.stream)) throw new ValidationError(`pipeline ${pipeline.id} does not sync stream "${payload.stream}"`);
     const source = connector(options.connectors, pipeline.source.connector, 'read') as Source;
-    const sink = engineSinkFor(options.db, pipeline.destination);
+    const sink = engineSinkFor(options.db, pipeline.destination, { schema: options.schema, source, runId: payload.run_id, mode: pipeline.mode, logger: ctx.logger });
     const destination = sink ? undefined : (connector(options.connectors, pipeline.destination.connector, 'write') as Destination);
     const stream = await discoverStream(source, pipeline.source.config, payload.stream, ctx.signal);
     const counts = await runStreamSync({
@@ -52,7 +52,7 @@ export function createStreamJobHandler(options: StreamJobOptions): JobHandler<St
       sink,
       destinationConfig: pipeline.destination.config,
       stream,
-      syncMode: pipeline.mode,
+      syncMode: streamModeOf(pipeline.mode),
       pipelineId: pipeline.id,
       runId: payload.run_id,
       db: options.db,

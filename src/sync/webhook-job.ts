@@ -10,7 +10,7 @@ import type { JobHandler } from '../jobs/worker.ts';
 import type { Destination, Source } from '../protocol/connector.ts';
 import { ValidationError } from '../protocol/errors.ts';
 import { describeIssues, type RecordPayload } from '../protocol/messages.ts';
-import { getPipeline } from './pipeline-store.ts';
+import { getPipeline, streamModeOf } from './pipeline-store.ts';
 import { connector, discoverStream, type ConnectorRegistry } from './stream-job.ts';
 import { getDelivery } from './webhook-inbox.ts';
 import { writeRecords } from './write-records.ts';
@@ -42,7 +42,8 @@ export function createWebhookJobHandler(options: { db: Db; schema: string; conne
         destination: pipeline.destination,
         connector: () => connector(options.connectors, pipeline.destination.connector, 'write') as Destination,
         stream,
-        syncMode: pipeline.mode,
+        syncMode: streamModeOf(pipeline.mode),
+        context: { schema: options.schema, source, runId: null, mode: pipeline.mode, logger: ctx.logger },
         records,
         signal: ctx.signal,
       });

@@ -7,7 +7,7 @@
 import type { Db } from '../db/db.ts';
 import type { Destination } from '../protocol/connector.ts';
 import type { Message, RecordPayload, StreamDescriptor, SyncMode } from '../protocol/messages.ts';
-import { engineSinkFor } from './engine-sink.ts';
+import { engineSinkFor, type SinkContext } from './engine-sink.ts';
 
 export async function writeRecords(params: {
   db: Db;
@@ -17,9 +17,10 @@ export async function writeRecords(params: {
   syncMode: SyncMode;
   records: readonly RecordPayload[];
   signal: AbortSignal;
+  context: SinkContext;
 }): Promise<void> {
   const catalog = { streams: [{ stream: params.stream, sync_mode: params.syncMode }] };
-  const sink = engineSinkFor(params.db, params.destination);
+  const sink = engineSinkFor(params.db, params.destination, params.context);
   if (sink) {
     await sink.prepare(catalog);
     await params.db.transaction((tx) => sink.write(tx, params.stream.name, params.records));

@@ -41,7 +41,7 @@ export const PipelineSchema = z
     source: ConnectorRefSchema,
     destination: ConnectorRefSchema,
     streams: z.array(z.string()),
-    mode: z.enum(['full_refresh', 'incremental']),
+    mode: z.enum(['full_refresh', 'incremental', 'reconcile']),
     schedule: z.string().nullable(),
     created_at: time,
     updated_at: time,
