@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from './log.ts';
 import { JobStore, type JobDefaults } from './jobs/store.ts';
 import type { Clock } from './jobs/types.ts';
 import { Worker, type JobHandler, type WorkerOptions } from './jobs/worker.ts';
-import { BUILTIN_CONNECTORS } from './connectors/index.ts';
+import { BUILTIN_CONNECTORS, isManifestAdapter } from './connectors/index.ts';
 import { PipelineService } from './sync/pipelines.ts';
 import type { ConnectorRegistry } from './sync/stream-job.ts';
 import type { Destination, Source } from './protocol/connector.ts';
@@ -18,9 +18,6 @@ import type { ManifestAdapter } from './protocol/manifest.ts';
 import { createRateLimiter } from './sync/manifest/rate-limiter.ts';
 import { manifestSource } from './sync/manifest/source.ts';
 
-function isManifestAdapter(c: unknown): c is ManifestAdapter {
-  return typeof c === 'object' && c !== null && 'manifest' in c && 'listPage' in c && 'fetchOne' in c;
-}
 
 export interface SyncBridgeOptions {
   /** An open database; otherwise one is opened from `databaseUrl` / `dataDir`. */

@@ -9,6 +9,7 @@ import connector from './commands/connector.ts';
 import demo from './commands/demo.ts';
 import enqueue from './commands/enqueue.ts';
 import jobs from './commands/jobs.ts';
+import manifest from './commands/manifest.ts';
 import migrate from './commands/migrate.ts';
 import pipelines from './commands/pipelines.ts';
 import serve from './commands/serve.ts';
@@ -17,7 +18,7 @@ import worker from './commands/worker.ts';
 
 export const main = defineCommand({
   meta: { name: 'syncbridge', version: '0.1.0', description: 'A durable sync engine: jobs in Postgres that survive crashes, 429s and duplicates' },
-  subCommands: { serve, worker, migrate, enqueue, jobs, pipelines, sync, demo, connector },
+  subCommands: { serve, worker, migrate, enqueue, jobs, pipelines, sync, demo, connector, manifest },
 });
 
 /** Follows the subcommand path in argv to the command `--help` should describe. */

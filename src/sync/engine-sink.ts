@@ -20,6 +20,11 @@ export interface EngineSink {
   batchSize: number;
   /** Creates or evolves the stream's table; outside any transaction (DDL takes its own locks). */
   prepare(catalog: ConfiguredCatalog): Promise<void>;
+  /**
+   * Before the transaction that writes `records`: make what they refer to available (the canonical sink
+   * fetches and stores missing parents), outside any transaction so no HTTP call holds one open.
+   */
+  beforeWrite?(stream: string, records: readonly RecordPayload[], signal: AbortSignal): Promise<void>;
   /** Writes the records on `tx`, the transaction that also records the checkpoint. */
   write(tx: Queryable, stream: string, records: readonly RecordPayload[]): Promise<void>;
   /** Once the stream's read completed (never after a failed one), in a transaction of its own. */
@@ -33,6 +38,8 @@ export interface SinkContext {
   /** The run being written, or null outside a run (webhooks). */
   runId: number | null;
   mode: PipelineMode;
+  /** The pipeline's source config, as stored (a sink may read from the source with it). */
+  sourceConfig?: unknown;
   logger?: Logger;
 }
 
@@ -46,7 +53,18 @@ export const CANONICAL_DESTINATION = 'canonical';
 export function engineSinkFor(db: Db, destination: { connector: string; config: unknown }, context: SinkContext): EngineSink | undefined {
   if (destination.connector === CANONICAL_DESTINATION) {
     if (!isManifestSource(context.source)) throw new ValidationError(`the ${CANONICAL_DESTINATION} destination takes a manifest source (one with entities), not this one`);
-    return createCanonicalSink({ db, schema: context.schema, manifest: context.source.adapter.manifest, runId: context.runId ?? 0, reconcile: context.mode === 'reconcile' && context.runId !== null, ...(context.logger ? { logger: context.logger } : {}) });
+    const source = context.source;
+    return createCanonicalSink({
+      db,
+      schema: context.schema,
+      manifest: context.source.adapter.manifest,
+      runId: context.runId ?? 0,
+      reconcile: context.mode === 'reconcile' && context.runId !== null,
+      // Outside a run (a webhook) a record whose parent is not stored yet is retried, not dropped.
+      missingReferences: context.runId === null ? 'retry' : 'skip',
+      ...(context.sourceConfig === undefined ? {} : { fetchParent: (entity: string, id: string, signal: AbortSignal) => source.fetchRecord(context.sourceConfig, entity, id, signal) }),
+      ...(context.logger ? { logger: context.logger } : {}),
+    });
   }
   if (destination.connector !== 'postgres') return undefined;
   const parsed = PostgresDestinationConfig.safeParse(destination.config);

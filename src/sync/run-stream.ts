@@ -99,7 +99,7 @@ export async function runStreamSync(o: RunStreamOptions): Promise<StreamSyncCoun
   log.info({ resumed: resumedFrom !== undefined, engine_database: o.sink !== undefined }, 'stream sync started');
   try {
     if (o.sink) {
-      await writeIntoEngine(o.sink, o.db, catalog, name, feed(), checkpoint);
+      await writeIntoEngine(o.sink, o.db, catalog, name, feed(), checkpoint, o.signal);
     } else {
       if (!o.destination) throw new TypeError('runStreamSync: a destination or a sink is required');
       for await (const message of abortable(o.destination.write({ config: o.destinationConfig, catalog }, feed()), o.signal)) {
@@ -131,6 +131,7 @@ async function writeIntoEngine(
   stream: string,
   messages: AsyncIterable<Message>,
   checkpoint: (records: number, cursor: unknown, tx: Queryable) => Promise<void>,
+  signal: AbortSignal,
 ): Promise<void> {
   await sink.prepare(catalog);
   let buffer: RecordPayload[] = [];
@@ -142,6 +143,7 @@ async function writeIntoEngine(
       if (buffer.length >= sink.batchSize) {
         const batch = buffer;
         buffer = [];
+        await sink.beforeWrite?.(stream, batch, signal);
         await db.transaction((tx) => sink.write(tx, stream, batch));
       }
     } else if (message.type === 'state') {
@@ -149,6 +151,7 @@ async function writeIntoEngine(
       const records = unacknowledged;
       buffer = [];
       unacknowledged = 0;
+      if (batch.length > 0) await sink.beforeWrite?.(stream, batch, signal);
       await db.transaction(async (tx) => {
         if (batch.length > 0) await sink.write(tx, stream, batch);
         await checkpoint(records, message.state.data, tx);
@@ -156,6 +159,7 @@ async function writeIntoEngine(
     }
   }
   const finish = sink.finish?.bind(sink);
+  if (buffer.length > 0) await sink.beforeWrite?.(stream, buffer, signal);
   if (buffer.length > 0 || finish) {
     await db.transaction(async (tx) => {
       if (buffer.length > 0) await sink.write(tx, stream, buffer);

@@ -42,7 +42,7 @@ export function createStreamJobHandler(options: StreamJobOptions): JobHandler<St
     const pipeline = await getPipeline(options.db, options.schema, payload.pipeline_id);
     if (!pipeline.streams.includes(payload.stream)) throw new ValidationError(`pipeline ${pipeline.id} does not sync stream "${payload.stream}"`);
     const source = connector(options.connectors, pipeline.source.connector, 'read') as Source;
-    const sink = engineSinkFor(options.db, pipeline.destination, { schema: options.schema, source, runId: payload.run_id, mode: pipeline.mode, logger: ctx.logger });
+    const sink = engineSinkFor(options.db, pipeline.destination, { schema: options.schema, source, sourceConfig: pipeline.source.config, runId: payload.run_id, mode: pipeline.mode, logger: ctx.logger });
     const destination = sink ? undefined : (connector(options.connectors, pipeline.destination.connector, 'write') as Destination);
     const stream = await discoverStream(source, pipeline.source.config, payload.stream, ctx.signal);
     const counts = await runStreamSync({

@@ -43,7 +43,7 @@ export function createWebhookJobHandler(options: { db: Db; schema: string; conne
         connector: () => connector(options.connectors, pipeline.destination.connector, 'write') as Destination,
         stream,
         syncMode: streamModeOf(pipeline.mode),
-        context: { schema: options.schema, source, runId: null, mode: pipeline.mode, logger: ctx.logger },
+        context: { schema: options.schema, source, sourceConfig: pipeline.source.config, runId: null, mode: pipeline.mode, logger: ctx.logger },
         records,
         signal: ctx.signal,
       });

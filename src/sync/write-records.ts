@@ -23,6 +23,7 @@ export async function writeRecords(params: {
   const sink = engineSinkFor(params.db, params.destination, params.context);
   if (sink) {
     await sink.prepare(catalog);
+    await sink.beforeWrite?.(params.stream.name, params.records, params.signal);
     await params.db.transaction((tx) => sink.write(tx, params.stream.name, params.records));
     return;
   }

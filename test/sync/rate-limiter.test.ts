@@ -27,7 +27,7 @@ describe.each(testBackends())('rate limiter (%s)', (backend) => {
   afterEach(() => e.close());
 
   test('two limiters sharing one bucket stay within N per period in every window', async () => {
-    const limit = { key: 'conn-1', requests: 10, perSeconds: 1 };
+    const limit = { key: 'conn-1', requests: 20, perSeconds: 1 };
     const a = createRateLimiter(e.db, e.schema);
     const b = createRateLimiter(e.db, e.schema);
     const times: number[] = [];
@@ -41,8 +41,11 @@ describe.each(testBackends())('rate limiter (%s)', (backend) => {
     const started = performance.now();
     await Promise.all([take(a, 15), take(b, 15), take(a, 5)]);
     expect(times).toHaveLength(35);
-    expect(peak(times, 1000)).toBeLessThanOrEqual(10);
-    // It did not just stall: 35 requests at 10 per second (bucket of 5) take about 3 s.
+    // Grants are timed by the database's clock; these times are when each caller saw its grant, which a busy
+    // event loop can bunch by a few tens of ms. A 900 ms window leaves that room and still fails a limiter
+    // that lets 2N through (a plain token bucket of N).
+    expect(peak(times, 900)).toBeLessThanOrEqual(20);
+    // It did not just stall: 35 requests at 20 per second (a bucket of 10) take about 1.3 s.
     expect(performance.now() - started).toBeLessThan(8000);
     // The first half-limit went at once (the burst).
     expect(times.filter((t) => t - started < 200).length).toBeGreaterThanOrEqual(bucketOf(limit).capacity);

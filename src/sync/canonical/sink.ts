@@ -4,7 +4,8 @@
  * canonical spec and coerced (a value of the wrong shape stores null — the whole record stays in
  * `raw`); references resolve to canonical ids, and a record whose required reference is not stored
  * (an address whose person is not there) is not written: the foreign key would refuse it, and the
- * invariant is that every stored address has its person. Deletions set `deleted_at`.
+ * invariant is that every stored address has its person (outside a run — a webhook — the write fails,
+ * retryably, instead: see `missingReferences`). Deletions set `deleted_at`.
  *
  * Reconciliation: every write stamps `last_seen_run`; when a reconciling pass completed (finish), the
  * entity's rows the pass did not see are marked deleted. A pass that failed never reaches finish.
@@ -12,7 +13,7 @@
 import type { Db, Queryable } from '../../db/db.ts';
 import { quoteIdent } from '../../db/ident.ts';
 import { CANONICAL_SPECS, type CanonicalFieldType } from '../../protocol/canonical.ts';
-import { ValidationError } from '../../protocol/errors.ts';
+import { SyncError, ValidationError } from '../../protocol/errors.ts';
 import type { EntityDefinition, Manifest } from '../../protocol/manifest.ts';
 import type { RecordPayload } from '../../protocol/messages.ts';
 import type { Logger } from '../../log.ts';
@@ -25,7 +26,27 @@ export interface CanonicalSinkOptions {
   manifest: Manifest;
   runId: number;
   reconcile: boolean;
+  /**
+   * A record whose required reference is not stored: left out and logged ('skip', a run's read: its
+   * dependency's job already ran, so the referenced record is not coming in this run), or the write fails
+   * with the retryable MissingReference ('retry', a webhook's: the referenced record's own delivery may
+   * still be queued or in flight — PCO does not promise order — so the job tries again later, reading the
+   * record afresh, rather than dropping the only notice of the change). Default 'skip'.
+   */
+  missingReferences?: 'skip' | 'retry';
+  /**
+   * Reads a record from the source now (null when gone). Given, a record whose required parent is not
+   * stored gets its parent fetched and stored first (beforeWrite), so a child created with its parent
+   * after the parent's walk finished is not left behind by a delta cursor that moves past it.
+   */
+  fetchParent?: (entity: string, id: string, signal: AbortSignal) => Promise<Record<string, unknown> | null>;
   logger?: Logger;
+}
+
+/** A record refers (by a required reference) to a record not stored yet. Retryable: see `missingReferences`. */
+export class MissingReference extends SyncError {
+  readonly code = 'missing_reference';
+  readonly retryable = true;
 }
 
 const SQL_TYPE: Record<CanonicalFieldType, string> = { text: 'text', integer: 'integer', boolean: 'boolean', date: 'date', double: 'double precision' };
@@ -42,10 +63,61 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
     return { def, model, spec: CANONICAL_SPECS[model] as { fields: Record<string, CanonicalFieldType>; refs: Record<string, { model: string; required: boolean }> } };
   }
 
-  return {
+  /** Required parents of `records` that are not stored, as (entity, external id). */
+  async function missingParents(q: Queryable, stream: string, records: readonly RecordPayload[]): Promise<{ entity: string; id: string }[]> {
+    const { def, spec } = entityOf(stream);
+    const wanted = new Map<string, { entity: string; id: string; model: string }>();
+    for (const record of records) {
+      if (record.deleted) continue;
+      const refs = def.canonical.transform(record.data).refs ?? {};
+      for (const [ref, target] of Object.entries(spec.refs)) {
+        const given = refs[ref];
+        if (!target.required || !given?.externalId) continue;
+        wanted.set(canonicalId(system, given.entity, String(given.externalId)), { entity: given.entity, id: String(given.externalId), model: target.model });
+      }
+    }
+    if (wanted.size === 0) return [];
+    const byModel = new Map<string, string[]>();
+    for (const [cid, w] of wanted) byModel.set(w.model, [...(byModel.get(w.model) ?? []), cid]);
+    const stored = new Set<string>();
+    for (const [model, ids] of byModel) {
+      const { rows } = await q.query<{ id: string }>(`select id::text from ${s}.${quoteIdent(`canonical_${model}`)} where id = any($1::uuid[])`, [ids]);
+      for (const r of rows) stored.add(r.id);
+    }
+    return [...wanted].filter(([cid]) => !stored.has(cid)).map(([, w]) => ({ entity: w.entity, id: w.id }));
+  }
+
+  /** Fetches and stores the missing required parents of `records` — their own parents first, to a bounded depth. */
+  async function storeMissingParents(
+    fetchParent: NonNullable<CanonicalSinkOptions['fetchParent']>,
+    stream: string,
+    records: readonly RecordPayload[],
+    signal: AbortSignal,
+    depth: number,
+  ): Promise<void> {
+    if (depth === 0) return;
+    const missing = await missingParents(o.db, stream, records);
+    const byEntity = new Map<string, RecordPayload[]>();
+    for (const { entity, id } of missing) {
+      const data = await fetchParent(entity, id, signal);
+      // Gone upstream too: the child stays out (skip) or waits (retry), as without a fetch.
+      if (data) byEntity.set(entity, [...(byEntity.get(entity) ?? []), { stream: entity, data, emitted_at: new Date().toISOString() }]);
+    }
+    for (const [entity, parents] of byEntity) {
+      await storeMissingParents(fetchParent, entity, parents, signal, depth - 1);
+      await o.db.transaction((tx) => sink.write(tx, entity, parents));
+    }
+    if (byEntity.size > 0) o.logger?.info({ event: 'canonical.parents_fetched', entity: stream, parents: [...byEntity].map(([e, p]) => `${e}:${p.length}`) });
+  }
+
+  const sink: EngineSink = {
     batchSize: 1000,
     async prepare() {
       // The tables come with the engine's migrations.
+    },
+
+    async beforeWrite(stream, records, signal) {
+      if (o.fetchParent) await storeMissingParents(o.fetchParent, stream, records, signal, 3);
     },
 
     async write(tx, stream, records) {
@@ -100,6 +172,12 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
         }
         return true;
       });
+      if (kept.length < upserts.length && o.missingReferences === 'retry') {
+        const missing = upserts.filter((u) => !kept.includes(u)).map((u) => String(u.external_id));
+        throw new MissingReference(`canonical ${model}: ${missing.length} record(s) of ${stream} refer to a record not stored yet (${missing.slice(0, 5).join(', ')})`, {
+          detail: { entity: stream, external_ids: missing.slice(0, 20) },
+        });
+      }
       if (kept.length < upserts.length) {
         o.logger?.warn({ event: 'canonical.missing_reference', entity: stream, skipped: upserts.length - kept.length, example: upserts.find((u) => !kept.includes(u))?.external_id });
       }
@@ -151,6 +229,7 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
       o.logger?.info({ event: 'canonical.reconciled', entity: stream, marked_deleted: rows[0]?.n ?? 0 });
     },
   };
+  return sink;
 }
 
 function dedupe(records: readonly RecordPayload[], pk: string): RecordPayload[] {

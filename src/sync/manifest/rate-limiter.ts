@@ -52,6 +52,32 @@ export function createRateLimiter(db: Queryable, schema: string): RateLimiter {
   };
 }
 
+/**
+ * The same bucket in memory, for a connector run on its own (`syncbridge connector pco …`), where there
+ * is no database to share it through.
+ */
+export function createMemoryRateLimiter(now: () => number = () => performance.now()): RateLimiter {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    async acquire(limit, signal) {
+      const { capacity, perSecond } = bucketOf(limit);
+      for (;;) {
+        signal.throwIfAborted();
+        const t = now();
+        const b = buckets.get(limit.key) ?? { tokens: capacity, at: t };
+        b.tokens = Math.min(capacity, b.tokens + ((t - b.at) / 1000) * perSecond);
+        b.at = t;
+        buckets.set(limit.key, b);
+        if (b.tokens >= 1) {
+          b.tokens -= 1;
+          return;
+        }
+        await sleep(Math.max(5, ((1 - b.tokens) / perSecond) * 1000), signal);
+      }
+    },
+  };
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -40,7 +40,11 @@ export interface ManifestSourceOptions {
   deltaOverlapSeconds?: number;
 }
 
-export type ManifestSource<Config = unknown> = Source<Config> & { readonly adapter: ManifestAdapter<Config> };
+export type ManifestSource<Config = unknown> = Source<Config> & {
+  readonly adapter: ManifestAdapter<Config>;
+  /** One record as it is upstream now (validated), or null when it is gone; config as stored, rate limited. */
+  fetchRecord(config: unknown, entity: string, id: string, signal: AbortSignal): Promise<Record<string, unknown> | null>;
+};
 
 export function isManifestSource(value: unknown): value is ManifestSource {
   return typeof value === 'object' && value !== null && 'adapter' in value && typeof (value as ManifestSource).adapter?.manifest === 'object';
@@ -61,8 +65,12 @@ export function manifestSource<Config>(adapter: ManifestAdapter<Config>, options
   const entities = adapter.manifest.entities as Record<string, EntityDefinition<string>>;
   const context = (config: Config, signal: AbortSignal) => ({ signal, acquire: () => options.limiter.acquire(adapter.rateLimit(config), signal) });
 
+  // Through defineSource like the other methods, so each webhook call gets the config parsed (defaults
+  // filled in: a stored pipeline config is the user's input, without them), not the raw stored one.
+  const webhooks = adapter.webhooks ? manifestWebhooks(adapter, entities, context) : undefined;
   const source = defineSource<Config>({
     configSchema: adapter.configSchema,
+    ...(webhooks ? { webhooks } : {}),
 
     async *check({ config }) {
       const [first] = Object.keys(entities);
@@ -91,8 +99,16 @@ export function manifestSource<Config>(adapter: ManifestAdapter<Config>, options
       }
     },
   });
-  const webhooks = adapter.webhooks ? manifestWebhooks(adapter, entities, context) : undefined;
-  return Object.assign(source, { adapter, ...(webhooks ? { webhooks } : {}) });
+  async function fetchRecord(raw: unknown, entity: string, id: string, signal: AbortSignal): Promise<Record<string, unknown> | null> {
+    const def = entities[entity];
+    if (!def) throw new Error(`manifest ${adapter.manifest.system} has no entity "${entity}"`);
+    const config = adapter.configSchema.parse(raw);
+    const current = await adapter.fetchOne({ config, entity, id, ...context(config, signal) });
+    if (current === null || current === undefined) return null;
+    const parsed = def.schema.safeParse(current);
+    return parsed.success ? (parsed.data as Record<string, unknown>) : null;
+  }
+  return Object.assign(source, { adapter, fetchRecord });
 }
 
 interface ReadEntity<Config> {

@@ -1,7 +1,8 @@
 /**
  * GET /ui/pipelines/{id or name}: one pipeline — its fields, its source and destination configs exactly
  * as the service returns them (secrets already redacted; nothing else is ever read), the Run now
- * button, and its runs. While a run is queued or active the runs table refreshes in place.
+ * button, its runs, and for a manifest pipeline its dependency graph coloured by the latest run. While
+ * a run is queued or active the runs table and the graph refresh in place.
  */
 import type { Context } from 'hono';
 import { html } from 'hono/html';
@@ -10,7 +11,8 @@ import type { Job } from '../../../jobs/types.ts';
 import { NotFound } from '../../../protocol/errors.ts';
 import type { Pipeline, PipelineRun } from '../../../sync/pipeline-store.ts';
 import { PIPELINE_RUN_JOB, runEntity } from '../../../sync/run-job.ts';
-import { prettyJson, time, type Html } from '../format.ts';
+import { prettyJson, runHref, time, type Html } from '../format.ts';
+import { graphPanel, pipelineGraph, type EntityState } from '../dependency-graph.ts';
 import type { Flash } from '../layout.ts';
 import { renderPage } from '../page.ts';
 import { parsePipelineRef } from '../params.ts';
@@ -18,9 +20,9 @@ import type { PipelineUiOptions } from '../pipelines.ts';
 import { isActive, runTable } from '../run-table.ts';
 import { notFoundPage } from './error.ts';
 import { connectorPair, scheduleText } from './pipelines-list.ts';
+import { entityStates, LIVE_SECONDS } from './run-detail.ts';
 
 const RUNS_SHOWN = 50;
-export const LIVE_SECONDS = 2;
 
 /** Fixed messages for ?done=…: the URL picks one, it never supplies the text. */
 const DONE: Record<string, string> = {
@@ -48,7 +50,7 @@ function runButton(p: Pipeline): Html {
   </form></div>`;
 }
 
-function detail(p: Pipeline, runs: PipelineRun[], queued: Job | undefined): Html {
+function detail(p: Pipeline, runs: PipelineRun[], queued: Job | undefined, graph: Html | string): Html {
   return html`<div class="page-head">
       <h1>${p.name} <span class="muted">· pipeline ${p.id}</span></h1>
       ${runButton(p)}
@@ -61,8 +63,22 @@ function detail(p: Pipeline, runs: PipelineRun[], queued: Job | undefined): Html
         <p class="small muted">Secret fields are stored but never shown: they read ********.</p>
       </div>
     </div>
+    ${graph === '' ? '' : html`<div id="pipeline-graph" data-live>${graph}</div>`}
     <h2>Runs</h2>
     <div id="pipeline-runs" data-live>${runTable(runs, queued)}</div>`;
+}
+
+/** A manifest pipeline's dependency graph coloured by its latest run (runs come newest first); '' for other pipelines. */
+async function latestRunGraph(ui: PipelineUiOptions, pipeline: Pipeline, latest: PipelineRun | undefined): Promise<Html | string> {
+  const graph = pipelineGraph(ui.pipelines.connectors, pipeline);
+  if (graph === undefined) return '';
+  if (!latest) return graphPanel(graph, new Map<string, EntityState>(), 'not run yet');
+  const run = await ui.pipelines.run(latest.id).catch((err: unknown) => {
+    if (err instanceof NotFound) return undefined;
+    throw err;
+  });
+  const caption = html`latest run <a href="${runHref(latest.id)}">${latest.id}</a> · ${latest.status}`;
+  return graphPanel(graph, run ? entityStates(run.streams) : new Map<string, EntityState>(), caption);
 }
 
 /** Renders the pipeline's page, or the 404 page when there is no such pipeline. */
@@ -85,7 +101,7 @@ export async function renderPipelineDetail(c: Context, ui: PipelineUiOptions, re
     c,
     ui,
     { title: `Pipeline ${pipeline.name}`, active: 'pipelines', flash, ...(live ? { refreshSeconds: LIVE_SECONDS } : {}) },
-    detail(pipeline, runs, queued),
+    detail(pipeline, runs, queued, await latestRunGraph(ui, pipeline, runs[0])),
     status,
   );
 }

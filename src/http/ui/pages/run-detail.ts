@@ -1,6 +1,7 @@
 /**
  * GET /ui/runs/{id}: one pipeline run — status, trigger, times, totals, and a row per stream with its
- * status, records, pages, a progress bar and the job syncing it. While the run is active the page
+ * status, records, pages, a progress bar and the job syncing it; for a manifest pipeline also its
+ * dependency graph, each entity coloured by its stream's state. While the run is active the page
  * refreshes in place (app.js), so counts climb as pages are checkpointed, and it offers Cancel. Also
  * rendered with 409 and a message when Cancel came too late, so a stale button never ends in a 500.
  */
@@ -16,8 +17,8 @@ import { renderPage } from '../page.ts';
 import { parseRunId } from '../params.ts';
 import type { PipelineUiOptions } from '../pipelines.ts';
 import { isActive, runDuration } from '../run-table.ts';
+import { graphPanel, pipelineGraph, type EntityState } from '../dependency-graph.ts';
 import { notFoundPage } from './error.ts';
-import { LIVE_SECONDS } from './pipeline-detail.ts';
 
 type StreamRow = RunDetail['streams'][number];
 
@@ -25,6 +26,9 @@ type StreamRow = RunDetail['streams'][number];
 const DONE: Record<string, string> = {
   cancelled: 'Run cancelled, with the stream jobs it was still waiting for.',
 };
+
+/** How often the pages of an active run (and of its pipeline) refresh their live regions. */
+export const LIVE_SECONDS = 2;
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -56,6 +60,11 @@ function progressBar(state: string, label: string): Html {
     default:
       return html`<progress class="bar bar-stopped" max="1" value="1" aria-label="${label}: ${state}"></progress>`;
   }
+}
+
+/** Each stream's state and records, as the dependency graph colours its entity. */
+export function entityStates(streams: Pick<StreamRow, 'stream' | 'status' | 'job_status' | 'records'>[]): Map<string, EntityState> {
+  return new Map(streams.map((s) => [s.stream, { status: streamState(s), records: Number(s.records) }]));
 }
 
 function streamRow(s: StreamRow): Html {
@@ -109,7 +118,7 @@ function fields(run: RunDetail, pipeline: Pipeline | undefined, totals: { record
   </dl>`;
 }
 
-function detail(run: RunDetail, pipeline: Pipeline | undefined): Html {
+function detail(run: RunDetail, pipeline: Pipeline | undefined, graph: Html | string): Html {
   // From the streams rather than run.counts: the run job updates those only when it looks, the
   // stream rows at every checkpoint.
   const totals = {
@@ -133,6 +142,7 @@ function detail(run: RunDetail, pipeline: Pipeline | undefined): Html {
         </section>
       </div>
     </div>
+    ${graph}
     <h2>Streams</h2>
     ${streamTable(run.streams)}
   </div>`;
@@ -153,7 +163,9 @@ export async function renderRunDetail(c: Context, ui: PipelineUiOptions, id: num
   });
   // A refused Cancel re-renders at the POST's URL, which must not be re-fetched: no refresh there.
   const live = isActive(run.status) && status === 200;
-  return renderPage(c, ui, { title: `Run ${run.id}`, active: 'pipelines', flash, ...(live ? { refreshSeconds: LIVE_SECONDS } : {}) }, detail(run, pipeline), status);
+  // Inside the live region: the entities change colour as the run goes on.
+  const graph = pipeline ? graphPanel(pipelineGraph(ui.pipelines.connectors, pipeline), entityStates(run.streams), `run ${run.id} · ${run.status}`) : '';
+  return renderPage(c, ui, { title: `Run ${run.id}`, active: 'pipelines', flash, ...(live ? { refreshSeconds: LIVE_SECONDS } : {}) }, detail(run, pipeline, graph), status);
 }
 
 export function runDetailPage(ui: PipelineUiOptions) {
