@@ -29,8 +29,7 @@ create table :SCHEMA.canonical_campus (
   synced_at     timestamptz not null,
   last_seen_run bigint,
   deleted_at    timestamptz,
-  raw           jsonb       not null,
-  unique (source_system, external_id)
+  raw           jsonb       not null
 );
 
 create table :SCHEMA.canonical_person (
@@ -43,8 +42,7 @@ create table :SCHEMA.canonical_person (
   synced_at         timestamptz not null,
   last_seen_run     bigint,
   deleted_at        timestamptz,
-  raw               jsonb       not null,
-  unique (source_system, external_id)
+  raw               jsonb       not null
 );
 
 create table :SCHEMA.canonical_household (
@@ -56,8 +54,7 @@ create table :SCHEMA.canonical_household (
   synced_at          timestamptz not null,
   last_seen_run      bigint,
   deleted_at         timestamptz,
-  raw                jsonb       not null,
-  unique (source_system, external_id)
+  raw                jsonb       not null
 );
 
 create table :SCHEMA.canonical_address (
@@ -69,8 +66,7 @@ create table :SCHEMA.canonical_address (
   synced_at     timestamptz not null,
   last_seen_run bigint,
   deleted_at    timestamptz,
-  raw           jsonb       not null,
-  unique (source_system, external_id)
+  raw           jsonb       not null
 );
 create index canonical_address_person on :SCHEMA.canonical_address (person_id);
 
@@ -83,8 +79,7 @@ create table :SCHEMA.canonical_email (
   synced_at     timestamptz not null,
   last_seen_run bigint,
   deleted_at    timestamptz,
-  raw           jsonb       not null,
-  unique (source_system, external_id)
+  raw           jsonb       not null
 );
 create index canonical_email_person on :SCHEMA.canonical_email (person_id);
 
@@ -97,10 +92,19 @@ create table :SCHEMA.canonical_phone_number (
   synced_at     timestamptz not null,
   last_seen_run bigint,
   deleted_at    timestamptz,
-  raw           jsonb       not null,
-  unique (source_system, external_id)
+  raw           jsonb       not null
 );
 create index canonical_phone_number_person on :SCHEMA.canonical_phone_number (person_id);
+
+-- Finding a record by where it came from. Not unique: two entities of one system may map onto one model
+-- (members and visitors both as people) with overlapping upstream ids; the primary key, derived from
+-- (system, entity, external id), is what is unique.
+create index canonical_campus_source on :SCHEMA.canonical_campus (source_system, external_id);
+create index canonical_person_source on :SCHEMA.canonical_person (source_system, external_id);
+create index canonical_household_source on :SCHEMA.canonical_household (source_system, external_id);
+create index canonical_address_source on :SCHEMA.canonical_address (source_system, external_id);
+create index canonical_email_source on :SCHEMA.canonical_email (source_system, external_id);
+create index canonical_phone_number_source on :SCHEMA.canonical_phone_number (source_system, external_id);
 
 -- External id → canonical id, per system and entity: the one place to look a record up from outside.
 create table :SCHEMA.external_links (
