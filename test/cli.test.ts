@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPgDb } from '../src/db/pg-driver.ts';
 import { startFakeStripe } from '../src/fakes/stripe/index.ts';
@@ -42,6 +42,26 @@ describe('the syncbridge CLI', () => {
       await db.query(`drop schema if exists ${schema} cascade`);
       await db.close();
     }
+  });
+
+  test('the installed command (bin/syncbridge.js, run through its shebang) runs the CLI: help, and exit 2 for a usage mistake', async () => {
+    const bin = resolve(import.meta.dirname, '../bin/syncbridge.js');
+    const exec = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        // The shebang's `node` must be Node 24: the one running these tests comes first on PATH.
+        const child = spawn(bin, args, { env: { ...process.env, ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => done({ code, stdout, stderr }));
+      });
+    const help = await exec(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/USAGE.*syncbridge serve\|worker/);
+    const bad = await exec(['no-such-command']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   test('--help works on every command and exits 0', async () => {

@@ -30,6 +30,7 @@ import { dropSchema, serverVersion, withClient } from '../lib/pg.ts';
 import { fmt, percentile, perSecond } from '../lib/stats.ts';
 import { markdownTable } from '../lib/table.ts';
 import type { E2eOptions, E2eResult } from './e2e.ts';
+import { SYNCBRIDGE_NODE_FLAGS } from '../../bin/node-flags.ts';
 import { discoverStream, readRecords } from './source.ts';
 import { createTable, writeCopy, writeOurs, writeStripeStyle, type WriteResult } from './writers.ts';
 
@@ -61,8 +62,8 @@ const MB = (bytes: number) => bytes / 2 ** 20;
 // MARK: child processes
 
 /** A child running `file` with `args`; resolves with its first stdout line matching `pattern`. */
-async function child(file: string, args: string[], pattern: RegExp, what: string): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [new URL(file, import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function child(file: string, args: string[], pattern: RegExp, what: string, nodeFlags: string[] = []): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
+  const proc = spawn(process.execPath, [...nodeFlags, new URL(file, import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const exited = once(proc, 'exit').then(([code]) => {
     throw new Error(`${what} exited with code ${String(code)} before answering`);
@@ -102,7 +103,9 @@ async function startFake(records: number): Promise<Fake> {
 
 async function runE2e(fakeUrl: string): Promise<E2eResult> {
   const options: E2eOptions = { fakeUrl, dbUrl: url, stream: streamName, engineSchema: SCHEMAS.engine, destSchema: SCHEMAS.e2e, batchSize: BATCH };
-  const { proc, match } = await child('./e2e.ts', [JSON.stringify(options)], /^result (.*)$/, 'end-to-end sync');
+  // The V8 flags the `syncbridge` command runs with (bin/syncbridge.js, the npm scripts): the sync is
+  // measured as the product runs it.
+  const { proc, match } = await child('./e2e.ts', [JSON.stringify(options)], /^result (.*)$/, 'end-to-end sync', SYNCBRIDGE_NODE_FLAGS);
   await once(proc, 'exit');
   return JSON.parse(match[1]!) as E2eResult;
 }

@@ -248,13 +248,18 @@ export class Worker {
         // Keyed jobs take a slower path (a transaction with advisory locks), so it runs only when
         // there may be some: after a wake-up or poll, after a keyed job finished, after it last found
         // work — and every few full rounds, so a flood of unkeyed jobs cannot starve them.
-        const left = room - jobs.length;
-        if ((left > 0 && this.keyedDue) || ++this.claimRound % 8 === 0) {
+        // Only for slots free now, never into the buffer: a keyed job claimed but waiting here would hold
+        // one of its key's few slots while other workers sit idle (bench:orchestrate saw 10–25 s of that).
+        // Every eighth round one is claimed even with no slot free, so a flood of unkeyed jobs that keeps
+        // every slot busy cannot starve keyed ones.
+        const free = this.concurrency - this.running.size - this.buffer.length;
+        const starving = ++this.claimRound % 8 === 0;
+        if ((free > 0 && this.keyedDue) || starving) {
           this.keyedDue = false;
-          const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, left), now: this.store.clock.now() });
+          const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, free), now: this.store.clock.now() });
           if (keyed.length > 0) this.keyedDue = true;
           this.accept(keyed);
-        }
+        } else if (free <= 0) this.keyedDue = true;
         if (jobs.length === room) this.claimAgain = true;
       } catch (err) {
         this.logger.error({ event: 'worker.claim_failed', err });

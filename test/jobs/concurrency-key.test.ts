@@ -32,4 +32,22 @@ describe.each(testBackends())('per-key concurrency limits (%s)', (backend) => {
     expect(peak.get('tenant-b')).toBe(1);
     expect(peak.get('none')).toBeGreaterThan(2);
   });
+
+  test('a worker claims keyed jobs only for slots it has free, so one busy worker never holds a key while another idles', async () => {
+    const ran: { worker: string; start: number; end: number }[] = [];
+    const handler = (name: string) => async () => {
+      const start = performance.now();
+      await new Promise((r) => setTimeout(r, 300));
+      ran.push({ worker: name, start, end: performance.now() });
+    };
+    await e.jobs.enqueueMany(Array.from({ length: 2 }, (_, i) => ({ jobType: 'k', entityId: `run-1:${i}`, concurrencyKey: 'run-1', concurrencyLimit: 2 })));
+    // One slot each: without the rule, the first worker claims both (one to run, one to buffer) and the
+    // second never gets the key's other slot.
+    await startWorker(e, { concurrency: 1, handlers: { k: handler('a') } });
+    await startWorker(e, { concurrency: 1, handlers: { k: handler('b') } });
+    await waitFor('both jobs', () => ran.length === 2);
+    expect(new Set(ran.map((r) => r.worker))).toEqual(new Set(['a', 'b']));
+    // And they ran at the same time: the key allows two.
+    expect(Math.max(ran[0]!.start, ran[1]!.start)).toBeLessThan(Math.min(ran[0]!.end, ran[1]!.end));
+  });
 });
