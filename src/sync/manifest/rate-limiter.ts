@@ -1,9 +1,9 @@
 /**
  * A token bucket in Postgres, one row per connection key, shared by every worker on the database: the
  * provider's published limit (N requests per P seconds) holds however many processes sync at once.
- * The bucket holds at most N/2 tokens and refills at N/2 per P, so no window of P seconds can see more
- * than N requests (a full bucket plus one period of refill) — the provider never has to say 429 — while
- * a quiet connection can still burst. Time is the database's clock, the one clock all workers share.
+ * The bucket holds at most N/2 tokens and refills at N/2 per P (plus a jitter allowance, below), so no
+ * window of P seconds can see more than N requests (a full bucket plus one period of refill) — the
+ * provider never has to say 429 — while a quiet connection can still burst. Time is the database's clock, the one clock all workers share.
  */
 import type { Queryable } from '../../db/db.ts';
 import { quoteIdent } from '../../db/ident.ts';
@@ -19,10 +19,17 @@ export interface RateLimiter {
   acquire(limit: RateLimit, signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * Requests are granted by the database's clock but reach the provider a little later, by how much
+ * depends on the sender's event loop (PGlite runs in it): grants spread evenly can arrive bunched. The
+ * refill is computed for a period this much longer, so arrivals still fit the provider's window.
+ */
+export const ARRIVAL_JITTER_SECONDS = 0.25;
+
 /** The bucket's shape for a limit: capacity and refill per second. */
 export function bucketOf(limit: RateLimit): { capacity: number; perSecond: number } {
   const capacity = Math.max(1, Math.floor(limit.requests / 2));
-  return { capacity, perSecond: (limit.requests - capacity) / limit.perSeconds };
+  return { capacity, perSecond: (limit.requests - capacity) / (limit.perSeconds + ARRIVAL_JITTER_SECONDS) };
 }
 
 export function createRateLimiter(db: Queryable, schema: string): RateLimiter {
