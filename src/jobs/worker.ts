@@ -247,8 +247,7 @@ export class Worker {
         this.accept(jobs);
         // Keyed jobs take a slower path (a transaction with advisory locks), so it runs only when
         // there may be some: after a wake-up or poll, after a keyed job finished, after it last found
-        // work — and every few full rounds, so a flood of unkeyed jobs cannot starve them.
-        // Only for slots free now, never into the buffer: a keyed job claimed but waiting here would hold
+        // work. Only for slots free now, never into the buffer: a keyed job claimed but waiting here would hold
         // one of its key's few slots while other workers sit idle (bench:orchestrate saw 10–25 s of that).
         // Every eighth round one is claimed even with no slot free, so a flood of unkeyed jobs that keeps
         // every slot busy cannot starve keyed ones.
@@ -259,7 +258,7 @@ export class Worker {
           const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, free), now: this.store.clock.now() });
           if (keyed.length > 0) this.keyedDue = true;
           this.accept(keyed);
-        } else if (free <= 0) this.keyedDue = true;
+        }
         if (jobs.length === room) this.claimAgain = true;
       } catch (err) {
         this.logger.error({ event: 'worker.claim_failed', err });

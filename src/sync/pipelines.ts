@@ -15,6 +15,7 @@ import { parseSchedule, PipelineInput } from './pipeline-input.ts';
 import {
   createPipeline,
   findPipeline,
+  findRunByJob,
   getRun,
   listPipelines,
   listRuns,
@@ -172,9 +173,8 @@ export class PipelineService {
   }
 
   /** The run a `pipeline_run` job started, once its first attempt got that far. */
-  async runOfJob(jobId: number): Promise<PipelineRun | undefined> {
-    const { rows } = await this.o.db.query<PipelineRun>(`select * from ${this.o.jobs.sql.s}.pipeline_runs where job_id = $1 order by id limit 1`, [jobId]);
-    return rows[0];
+  runOfJob(jobId: number): Promise<PipelineRun | undefined> {
+    return findRunByJob(this.o.db, this.o.schema, jobId);
   }
 
   /** Cancels a run: its active stream jobs, its own job, and marks it cancelled. */

@@ -19,6 +19,7 @@ import {
   findRunByJob,
   finishRun,
   getPipeline,
+  getRun,
   RUN_TRIGGERS,
   runStreams,
   updateRunCounts,
@@ -116,8 +117,7 @@ async function fanOut(options: RunJobOptions, pipeline: Pipeline, jobId: number,
       jobOf.set(stream, job.id);
       await addRunStream(tx, options.schema, runId, stream, job.id);
     }
-    const { rows } = await tx.query<PipelineRun>(`select * from ${options.jobs.sql.s}.pipeline_runs where id = $1`, [runId]);
-    return rows[0]!;
+    return getRun(tx, options.schema, runId);
   });
 }
 

@@ -4,7 +4,7 @@
  * `updated` payloads are the record as the API renders it with `included: []` and meta (`can_include`, `parent`,
  * `event_time`, `idempotency_token`); `destroyed` keeps type, id and links, and meta only `parent`.
  */
-import { uuid } from './prng.ts';
+import { uuid } from '../prng.ts';
 import { selfPath, type RenderContext, type Renderer } from './render.ts';
 import { RESOURCES, type ResourceType } from './resources.ts';
 import type { Row } from './table.ts';

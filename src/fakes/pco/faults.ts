@@ -3,7 +3,7 @@
  * Exactly two draws per authenticated request whatever the rates, so changing one rate does not shift the others'
  * sequence. `inject()` scripts faults for the next matching requests (a "429 storm" is `inject(20, 'rate_limit')`).
  */
-import { createPrng } from './prng.ts';
+import { createPrng } from '../prng.ts';
 
 /** `rate_limiter` is the limiter's own 429, not a random fault; it is logged the same way. */
 export type FaultKind = 'rate_limit' | 'server_error' | 'timeout' | 'truncate' | 'rate_limiter';

@@ -14,7 +14,7 @@ import { createData, type Organization } from './data.ts';
 import { notFound, PcoError, rateLimited, serverError } from './errors.ts';
 import { Faults, type FaultKind, type FaultSettings } from './faults.ts';
 import { Lister } from './list.ts';
-import { createPrng } from './prng.ts';
+import { createPrng } from '../prng.ts';
 import type { TieBreak } from './query.ts';
 import { PCO_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { Renderer } from './render.ts';

@@ -6,7 +6,7 @@
  * its predecessor's timestamps, and one person in five updated later than created, so updated_at order ≠ id order.
  */
 import type { Data } from './data.ts';
-import { createPrng } from './prng.ts';
+import { createPrng } from '../prng.ts';
 import type { Row } from './table.ts';
 import { toMs, type TimeInput } from './time.ts';
 

@@ -7,7 +7,7 @@
  * 200 counts as delivered, a 410 deactivates the subscription, retryFailed() resends with the next `attempt`.
  */
 import { createHmac } from 'node:crypto';
-import { hex, uuid } from './prng.ts';
+import { hex, uuid } from '../prng.ts';
 import { EVENT_NAMES } from './resources.ts';
 import type { StoreEvent } from './events.ts';
 import type { PcoStore } from './store.ts';

@@ -3,7 +3,7 @@
  * same faults. Exactly two draws per authenticated request whatever the rates, so changing one rate does not
  * shift the others' sequence. `inject()` scripts a fault for the next matching request(s) on top of the rates.
  */
-import { createPrng } from './prng.ts';
+import { createPrng } from '../prng.ts';
 import type { RateLimitSettings } from './rate-limit.ts';
 
 /** `rate_limiter` is the limiter's own 429, not a random fault; it appears in the request log the same way. */

@@ -3,7 +3,7 @@
  * prefix: a per-prefix counter goes through a bijection on 32-bit integers (murmur3's finaliser), so ids look random
  * but two counters never give the same id. The remaining characters come from the seeded PRNG.
  */
-import { createPrng } from './prng.ts';
+import { createPrng } from '../prng.ts';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import type { EventLog, StripeEvent } from './events.ts';
 import type { IdMint } from './ids.ts';
-import { createPrng } from './prng.ts';
+import { createPrng } from '../prng.ts';
 
 export interface WebhookEndpoint {
   id: string;

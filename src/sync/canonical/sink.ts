@@ -77,14 +77,20 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
       }
     }
     if (wanted.size === 0) return [];
-    const byModel = new Map<string, string[]>();
-    for (const [cid, w] of wanted) byModel.set(w.model, [...(byModel.get(w.model) ?? []), cid]);
+    const byModel = new Map<string, Set<string>>();
+    for (const [cid, w] of wanted) byModel.set(w.model, (byModel.get(w.model) ?? new Set()).add(cid));
+    const stored = await storedIds(q, byModel);
+    return [...wanted].filter(([cid]) => !stored.has(cid)).map(([, w]) => ({ entity: w.entity, id: w.id }));
+  }
+
+  /** Of the canonical ids given per model, those stored. */
+  async function storedIds(q: Queryable, byModel: ReadonlyMap<string, ReadonlySet<string>>): Promise<Set<string>> {
     const stored = new Set<string>();
     for (const [model, ids] of byModel) {
-      const { rows } = await q.query<{ id: string }>(`select id::text from ${s}.${quoteIdent(`canonical_${model}`)} where id = any($1::uuid[])`, [ids]);
+      const { rows } = await q.query<{ id: string }>(`select id::text from ${s}.${quoteIdent(`canonical_${model}`)} where id = any($1::uuid[])`, [[...ids]]);
       for (const r of rows) stored.add(r.id);
     }
-    return [...wanted].filter(([cid]) => !stored.has(cid)).map(([, w]) => ({ entity: w.entity, id: w.id }));
+    return stored;
   }
 
   /** Fetches and stores the missing required parents of `records` — their own parents first, to a bounded depth. */
@@ -125,7 +131,8 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
       const table = `${s}.${quoteIdent(`canonical_${model}`)}`;
       const upserts: Record<string, unknown>[] = [];
       const deletions: string[] = [];
-      const refChecks = new Map<string, { table: string; ids: Set<string> }>();
+      // Required references only: an optional one is kept as it is (see below).
+      const requiredRefs = new Map<string, Set<string>>();
       for (const record of dedupe(records, def.primaryKey)) {
         const externalId = String(record.data[def.primaryKey]);
         const id = canonicalId(system, stream, externalId);
@@ -144,11 +151,7 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
           const given = out.refs?.[ref];
           const refId = given?.externalId ? canonicalId(system, given.entity, String(given.externalId)) : null;
           row[`${ref}_id`] = refId;
-          if (refId) {
-            const check = refChecks.get(target.model) ?? { table: `${s}.${quoteIdent(`canonical_${target.model}`)}`, ids: new Set() };
-            check.ids.add(refId);
-            refChecks.set(target.model, check);
-          }
+          if (refId && target.required) requiredRefs.set(target.model, (requiredRefs.get(target.model) ?? new Set()).add(refId));
         }
         for (const ref of Object.keys(out.refs ?? {})) {
           if (!spec.refs[ref]) throw new ValidationError(`manifest ${system}, entity ${stream}: transform produced reference "${ref}", which canonical ${model} does not have`);
@@ -159,12 +162,7 @@ export function createCanonicalSink(o: CanonicalSinkOptions): EngineSink {
       // A required reference must point at a stored record, or its record stays out (counted and logged)
       // — the foreign key would refuse it anyway. An optional one is kept as it is: its record may be
       // synced alongside (a soft dependency) and the id is the same whenever it arrives.
-      const stored = new Set<string>();
-      for (const [modelName, check] of refChecks) {
-        if (!Object.values(spec.refs).some((r) => r.required && r.model === modelName)) continue;
-        const { rows } = await tx.query<{ id: string }>(`select id::text from ${check.table} where id = any($1::uuid[])`, [[...check.ids]]);
-        for (const r of rows) stored.add(r.id);
-      }
+      const stored = await storedIds(tx, requiredRefs);
       const kept = upserts.filter((row) => {
         for (const [ref, target] of Object.entries(spec.refs)) {
           const refId = row[`${ref}_id`] as string | null;

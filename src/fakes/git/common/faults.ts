@@ -4,7 +4,7 @@
  * `inject()` scripts faults for the next matching requests (`inject(3, 'server_error', { method: 'PATCH' })`).
  * Each provider answers a fault its own way (its 5xx body, its secondary or proxy rate limit).
  */
-import { createPrng } from './prng.ts';
+import { createPrng } from '../../prng.ts';
 
 export type FaultKind = 'server_error' | 'timeout' | 'rate_limit';
 

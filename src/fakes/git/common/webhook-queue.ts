@@ -7,7 +7,7 @@
  * the "Redeliver" button. A re-sent copy keeps its headers unless the provider says otherwise (Gitea's replay gets a
  * new delivery id).
  */
-import { createPrng, shuffle, uuid } from './prng.ts';
+import { createPrng, shuffle, uuid } from '../../prng.ts';
 
 export interface Hook {
   id: number;

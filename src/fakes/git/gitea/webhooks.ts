@@ -12,7 +12,7 @@
  * (inferred from the notifier).
  */
 import { hmacHex } from '../common/signature.ts';
-import { uuid } from '../common/prng.ts';
+import { uuid } from '../../prng.ts';
 import type { IssueChange, IssueStore } from '../common/store.ts';
 import { WebhookQueue, type Hook, type PendingDelivery, type WebhookQueueOptions } from '../common/webhook-queue.ts';
 import { issue, repository, user, type RenderContext } from './render.ts';

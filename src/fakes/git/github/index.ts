@@ -8,7 +8,7 @@
  */
 import { Faults, type FaultSettings } from '../common/faults.ts';
 import { errorResponse, type GitContext, type GitRequestLogEntry } from '../common/http.ts';
-import { createPrng, hex } from '../common/prng.ts';
+import { createPrng, hex } from '../../prng.ts';
 import { RateLimiter, type RateLimitSettings, type RateState } from '../common/rate-limit.ts';
 import { buildPipeline, serve, type Dialect } from '../common/server.ts';
 import { IssueStore } from '../common/store.ts';

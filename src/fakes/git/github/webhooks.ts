@@ -9,7 +9,7 @@
  * after `opened` (unverified).
  */
 import { hmacHex } from '../common/signature.ts';
-import { hex, uuid } from '../common/prng.ts';
+import { hex, uuid } from '../../prng.ts';
 import type { IssueChange, IssueStore } from '../common/store.ts';
 import { WebhookQueue, type Hook, type WebhookQueueOptions } from '../common/webhook-queue.ts';
 import { issue, label, repository, simpleUser, type RenderContext } from './render.ts';

@@ -6,7 +6,7 @@
  * `X-Gitlab-Event-UUID` (per change, shared by every hook it goes to), `X-Gitlab-Webhook-UUID` (per hook),
  * `X-Gitlab-Instance`, `Idempotency-Key` (per delivery, kept when re-sent), `User-Agent: GitLab/…`; compact JSON.
  */
-import { uuid } from '../common/prng.ts';
+import { uuid } from '../../prng.ts';
 import type { Issue, IssueChange, IssueStore } from '../common/store.ts';
 import { utcWords } from '../common/time.ts';
 import { WebhookQueue, type WebhookQueueOptions } from '../common/webhook-queue.ts';

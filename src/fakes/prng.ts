@@ -1,6 +1,6 @@
 /**
- * The git fakes' only source of randomness: a seeded PRNG (mulberry32), so delivery ids, secrets, shuffles and fault
- * sequences are the same on every run with the same seed. Never Math.random() in the fakes.
+ * Every fake's only source of randomness: a seeded PRNG (mulberry32), so ids, secrets, seeded records, shuffles and fault
+ * sequences are the same on every run with the same seed. Never Math.random() in a fake.
  */
 
 /** Returns a function yielding floats in [0, 1), fully determined by `seed`. */
