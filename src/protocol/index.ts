@@ -11,3 +11,4 @@ export * from './messages.ts';
 export { decodeNdjson, DEFAULT_MAX_LINE_BYTES, encodeNdjson } from './ndjson.ts';
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, serveConnector } from './serve.ts';
 export type { SourceWebhooks, WebhookDelivery, WebhookRequest } from './webhooks.ts';
+export type { IssueFields, IssuePage, IssueProvider, IssueProviderConfig, IssueWebhookEvent, IssueWebhookRequest, RemoteIssue } from './issues.ts';

@@ -14,17 +14,10 @@ export type ScalarField = (typeof SCALAR_FIELDS)[number];
 export type SetField = (typeof SET_FIELDS)[number];
 export type FieldName = ScalarField | SetField;
 
-/** The fields two-way sync keeps equal on both sides. Connectors map provider payloads to this. */
-export interface IssueFields {
-  title: string;
-  /** A provider's `null` body is the empty string here: they mean the same to a reader. */
-  body: string;
-  state: 'open' | 'closed';
-  /** Label names, a set: order and duplicates carry no meaning. */
-  labels: readonly string[];
-  /** Assignee logins, a set. */
-  assignees: readonly string[];
-}
+import type { IssueFields } from '../protocol/issues.ts';
+
+/** The fields two-way sync keeps equal on both sides; defined in the protocol, where providers map payloads to it. */
+export type { IssueFields };
 
 /** What one side holds now: the issue's fields, or nothing because it was deleted. */
 export type Snapshot = { deleted: false; fields: IssueFields } | { deleted: true };
