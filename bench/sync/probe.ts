@@ -60,7 +60,7 @@ async function clientSide(stream: StreamDescriptor, records: readonly RecordPayl
     await createTable(real, SCHEMA, stream);
     const w = createPostgresWriter(
       {
-        query: (sql, params) => (params && sql.includes('unnest') ? target.query(sql, params) : real.query(sql, params)),
+        query: (sql, params) => (params && sql.includes('jsonb_array_elements') ? target.query(sql, params) : real.query(sql, params)),
       },
       { schema: SCHEMA, deletes: 'flag' },
     );
@@ -185,7 +185,8 @@ async function main() {
     const rows: string[][] = [];
     for (const sc of ['on', 'off'] as const) {
       for (const b of [100, 1000, 5000]) rows.push(await variant(`ours, batch ${b}, a transaction each`, stream, (c) => writeOurs(c, SCHEMA, stream, records, b), sc));
-      for (const b of [100, 1000]) rows.push(await variant(`ours with _raw as one jsonb document, batch ${b}, a transaction each`, stream, (c) => writeOurs(rawAsJsonDocument(c), SCHEMA, stream, records, b), sc));
+      // A plain QueryClient (not pg's Client) gets neither COPY nor a prepared statement: the upsert statement alone.
+      for (const b of [100, 1000]) rows.push(await variant(`ours through a plain QueryClient (upsert statement, unprepared, no COPY), batch ${b}, a transaction each`, stream, (c) => writeOurs(rawAsJsonDocument(c), SCHEMA, stream, records, b), sc));
       rows.push(await variant('ours, batch 100, autocommit', stream, (c) => oursAutocommit(c, stream, records, 100), sc));
       rows.push(await variant('ours, batch 1000, autocommit', stream, (c) => oursAutocommit(c, stream, records, 1000), sc));
       for (const p of [100, 1000]) rows.push(await variant(`Stripe approach, page ${p}, autocommit`, stream, (c) => writeStripeStyle(c, SCHEMA, stream, records, p), sc));

@@ -1,11 +1,13 @@
 /**
- * The batch SQL: a pure builder per operation (upsert, flag as deleted, delete) and one runner. A batch
- * is one statement over `unnest` of one text[] per column, cast in SQL to each column's actual type.
- * An upsert never lets an older version replace a newer one, skips no-op updates, and counts inserts
- * with `xmax = 0`. Rows of a batch must have distinct keys (see dedupeByKey).
+ * The batch SQL: a pure builder per operation (upsert, flag as deleted, delete), the one parameter every
+ * batch binds (batchParam), and one runner. An upsert never lets an older version replace a newer one,
+ * skips no-op updates, and counts inserts with `xmax = 0`. Rows of a batch must have distinct keys (see
+ * dedupeByKey).
  */
+import { toColumnText } from './coerce.ts';
 import { ident, qualified } from './ident.ts';
 import type { QueryClient } from './query-client.ts';
+import { runStatement, type Statement } from './statement.ts';
 
 export interface TableRef {
   schema: string;
@@ -21,7 +23,7 @@ export interface TypedColumn {
 export interface UpsertOptions {
   /**
    * Field ordering versions of a record. When it is one of `columns`, the typed columns are compared;
-   * otherwise the `_raw` values (jsonb ordering), bound as the last parameter. A side without a value
+   * otherwise the `_raw` values (jsonb ordering), the field name bound as `$2`. A side without a value
    * does not block the update. Example: `updatedAtField: 'updated'`.
    */
   updatedAtField?: string;
@@ -36,26 +38,31 @@ export interface BatchCounts {
 }
 
 /**
- * Parameter layout of every builder: `$1…$n` one text[] per column in order, then `_raw` as ONE jsonb
- * array of the records (see rawParam). Zipped row by row with `rows from`.
+ * The batch as `$1`, ONE jsonb document: an array with an element per record, `[t0, …, tn-1, record]` —
+ * each typed column's text as coerce.ts gives it (null when the value does not fit the column), then,
+ * when `withRecord`, the whole record for `_raw`. In SQL, `jsonb_array_elements` yields a row per
+ * record, `(v.r ->> i)::type` a column and `v.r -> n` the record; `->>` of a JSON string is exactly the
+ * text coerce.ts made, so the columns get what a text parameter cast to their type would give.
  *
- * Why `_raw` is a jsonb document and not a text[] like the rest: a text[] literal of JSON escapes every
- * quote of every record on the client and parses it back on the server, which measured as most of a
- * batch's time (bench/sync); a JSON array is sent as it is and split by jsonb_array_elements.
+ * Why one document rather than a text[] per column: Postgres parses one jsonb (it must parse the
+ * records for `_raw` anyway), where a text[] per column costs an array literal per column, built and
+ * escaped by `pg` on the client and parsed back by the server (bench/sync: ~10% of a batch).
  */
-function unnestFrom(columns: readonly TypedColumn[], withRaw: boolean): string {
-  const names = Array.from({ length: columns.length + (withRaw ? 1 : 0) }, (_, i) => `c${i}`);
-  const fns = columns.map((_, i) => `unnest($${i + 1}::text[])`);
-  if (withRaw) fns.push(`jsonb_array_elements($${columns.length + 1}::jsonb)`);
-  return `rows from (${fns.join(', ')}) as v(${names.join(', ')})`;
+export function batchParam(columns: readonly TypedColumn[], records: readonly Record<string, unknown>[], withRecord: boolean): string {
+  const width = columns.length + (withRecord ? 1 : 0);
+  // One JSON.stringify of the whole batch: no per-record strings to join.
+  return JSON.stringify(
+    records.map((data) => {
+      const row = new Array<unknown>(width);
+      for (let i = 0; i < columns.length; i++) row[i] = toColumnText(data[columns[i]!.name], columns[i]!.type);
+      if (withRecord) row[columns.length] = data;
+      return row;
+    }),
+  );
 }
 
-/** The `_raw` parameter: the records' JSON texts joined into one JSON array, without re-serialising. */
-export function rawParam(jsonTexts: readonly string[]): string {
-  return `[${jsonTexts.join(',')}]`;
-}
-
-const cast = (i: number, type: string) => `v.c${i}::${type}`;
+const FROM_BATCH = 'jsonb_array_elements($1::jsonb) as v(r)';
+const cell = (i: number, type: string) => `(v.r ->> ${i})::${type}`;
 
 /**
  * The upsert of a batch. Updates only when the newer-than guard allows and something differs, so
@@ -64,15 +71,14 @@ const cast = (i: number, type: string) => `v.c${i}::${type}`;
  * @example buildUpsertSql({ schema: 'stripe', name: 'customers' }, [{ name: 'id', type: 'text' }], ['id'], { updatedAtField: 'updated' })
  */
 export function buildUpsertSql(table: TableRef, columns: readonly TypedColumn[], pk: readonly string[], options: UpsertOptions = {}): string {
-  const raw = columns.length;
   const targets = [...columns.map((c) => ident(c.name)), '"_raw"', '"_synced_at"', '"_deleted"'];
-  const values = [...columns.map((c, i) => cast(i, c.type)), cast(raw, 'jsonb'), 'now()', 'false'];
+  const values = [...columns.map((c, i) => cell(i, c.type)), `v.r -> ${columns.length}`, 'now()', 'false'];
   const updatable = [...columns.filter((c) => !pk.includes(c.name)).map((c) => ident(c.name)), '"_raw"', '"_deleted"'];
-  const guard = newerThanGuard(columns, options.updatedAtField, raw + 2);
+  const guard = newerThanGuard(columns, options.updatedAtField);
   return `with written as (
   insert into ${qualified(table.schema, table.name)} as t (${targets.join(', ')})
   select ${values.join(', ')}
-  from ${unnestFrom(columns, true)}
+  from ${FROM_BATCH}
   on conflict (${pk.map(ident).join(', ')}) do update set
     ${[...updatable, '"_synced_at"'].map((c) => `${c} = excluded.${c}`).join(',\n    ')}
   where ${guard ? `${guard}\n    and ` : ''}(${updatable.map((c) => `t.${c}`).join(', ')}) is distinct from (${updatable.map((c) => `excluded.${c}`).join(', ')})
@@ -81,25 +87,24 @@ export function buildUpsertSql(table: TableRef, columns: readonly TypedColumn[],
 select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written`;
 }
 
-function newerThanGuard(columns: readonly TypedColumn[], field: string | undefined, fieldParam: number): string | undefined {
+function newerThanGuard(columns: readonly TypedColumn[], field: string | undefined): string | undefined {
   if (field === undefined) return undefined;
   if (columns.some((c) => c.name === field)) return `coalesce(excluded.${ident(field)} >= t.${ident(field)}, true)`;
-  return `coalesce((excluded."_raw" -> $${fieldParam}::text) >= (t."_raw" -> $${fieldParam}::text), true)`;
+  return `coalesce((excluded."_raw" -> $2::text) >= (t."_raw" -> $2::text), true)`;
 }
 
 /**
  * Deletions in flag mode: the row stays, with `_deleted = true`; a key never seen gets a tombstone row
- * holding what the deletion carried. Columns are the key columns only. Returns `{ deleted }`: rows
- * flagged or tombstoned now (a row already flagged is skipped).
+ * holding what the deletion carried. Columns are the key columns only, the batch bound with its
+ * records. Returns `{ deleted }`: rows flagged or tombstoned now (a row already flagged is skipped).
  */
 export function buildFlagDeletedSql(table: TableRef, keyColumns: readonly TypedColumn[]): string {
-  const raw = keyColumns.length;
   const targets = [...keyColumns.map((c) => ident(c.name)), '"_raw"', '"_synced_at"', '"_deleted"'];
-  const values = [...keyColumns.map((c, i) => cast(i, c.type)), cast(raw, 'jsonb'), 'now()', 'true'];
+  const values = [...keyColumns.map((c, i) => cell(i, c.type)), `v.r -> ${keyColumns.length}`, 'now()', 'true'];
   return `with written as (
   insert into ${qualified(table.schema, table.name)} as t (${targets.join(', ')})
   select ${values.join(', ')}
-  from ${unnestFrom(keyColumns, true)}
+  from ${FROM_BATCH}
   on conflict (${keyColumns.map((c) => ident(c.name)).join(', ')}) do update set "_deleted" = true, "_synced_at" = excluded."_synced_at"
   where not t."_deleted"
   returning 1
@@ -107,21 +112,21 @@ export function buildFlagDeletedSql(table: TableRef, keyColumns: readonly TypedC
 select count(*)::int as deleted from written`;
 }
 
-/** Deletions in delete mode: the rows go. Columns are the key columns only; returns `{ deleted }`. */
+/** Deletions in delete mode: the rows go. Columns are the key columns only, the batch bound without records; returns `{ deleted }`. */
 export function buildDeleteSql(table: TableRef, keyColumns: readonly TypedColumn[]): string {
-  const match = keyColumns.map((c, i) => `t.${ident(c.name)} = ${cast(i, c.type)}`).join(' and ');
+  const match = keyColumns.map((c, i) => `t.${ident(c.name)} = ${cell(i, c.type)}`).join(' and ');
   return `with gone as (
   delete from ${qualified(table.schema, table.name)} as t
-  using ${unnestFrom(keyColumns, false)}
+  using ${FROM_BATCH}
   where ${match}
   returning 1
 )
 select count(*)::int as deleted from gone`;
 }
 
-/** Runs one builder's SQL and reads its counts; `sent` is the number of rows in the batch. */
-export async function runBatchSql(client: QueryClient, sql: string, params: unknown[], sent: number): Promise<BatchCounts> {
-  const { rows } = await client.query(sql, params);
+/** Runs one batch statement and reads its counts; `sent` is the number of rows in the batch. */
+export async function runBatchSql(client: QueryClient, sql: Statement, params: unknown[], sent: number): Promise<BatchCounts> {
+  const { rows } = await runStatement(client, sql, params);
   const row = rows[0] ?? {};
   const inserted = Number(row.inserted ?? 0);
   const updated = Number(row.updated ?? 0);

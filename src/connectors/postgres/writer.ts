@@ -2,15 +2,19 @@
  * The writer proper, on any QueryClient: `prepare` makes each configured stream's table exist and
  * current, `writeBatch` writes one stream's records (upserts and deletions) and returns counts. It
  * opens no transaction of its own, so the caller decides what commits together — the destination's
- * write loop, or the engine running it on its own connection beside a checkpoint.
+ * write loop, or the engine running it on its own connection beside a checkpoint. On pg's own Client
+ * the records are first offered to COPY (copy.ts: new rows only, undone to a savepoint otherwise) and
+ * the statements are prepared (statement.ts); any other client gets the same statements as plain SQL.
  */
 import { ValidationError } from '../../protocol/errors.ts';
 import type { ConfiguredCatalog, RecordPayload } from '../../protocol/messages.ts';
 import { toColumnText } from './coerce.ts';
+import { buildCopySql, copyCapable, copyNewRows, createCopyGate, type CopyGate, type CopySql } from './copy.ts';
 import { ensureTable } from './ddl.ts';
 import type { QueryClient } from './query-client.ts';
 import { tableShapeOf } from './schema-map.ts';
-import { buildDeleteSql, buildFlagDeletedSql, buildUpsertSql, dedupeByKey, rawParam, runBatchSql, type BatchCounts, type TypedColumn } from './upsert.ts';
+import { statement, type Statement } from './statement.ts';
+import { batchParam, buildDeleteSql, buildFlagDeletedSql, buildUpsertSql, dedupeByKey, runBatchSql, type BatchCounts, type TypedColumn } from './upsert.ts';
 
 export interface PostgresWriterOptions {
   schema: string;
@@ -21,7 +25,10 @@ export interface PostgresWriterOptions {
 export interface PostgresWriter {
   /** Creates or evolves every stream's table; call once before writeBatch. */
   prepare(catalog: ConfiguredCatalog): Promise<void>;
-  /** Writes one stream's records in at most two statements; for a key seen twice, the last record wins. */
+  /**
+   * Writes one stream's records: the upserts by COPY or one statement (COPY first, the statement when a
+   * key is already stored), the deletions by one statement; for a key seen twice, the last record wins.
+   */
   writeBatch(stream: string, records: readonly RecordPayload[]): Promise<BatchCounts>;
 }
 
@@ -30,8 +37,10 @@ interface PreparedStream {
   keyColumns: TypedColumn[];
   /** Set when the newer-than field is not a column and is compared inside `_raw`: bound last. */
   rawGuardField: string | undefined;
-  upsertSql: string;
-  deleteSql: string;
+  upsert: Statement;
+  delete: Statement;
+  copy: CopySql;
+  copyGate: CopyGate;
 }
 
 /**
@@ -44,6 +53,19 @@ interface PreparedStream {
  */
 export function createPostgresWriter(client: QueryClient, options: PostgresWriterOptions): PostgresWriter {
   const prepared = new Map<string, PreparedStream>();
+
+  /** New rows go by COPY when the client and the stream's gate allow, else (or when COPY cannot) by the upsert. */
+  async function upsert(p: PreparedStream, rows: readonly Record<string, unknown>[]): Promise<BatchCounts> {
+    const copyClient = p.copyGate.open() ? copyCapable(client) : undefined;
+    if (copyClient) {
+      const outcome = await copyNewRows(copyClient, p.copy, p.columns, rows);
+      p.copyGate.record(outcome);
+      if ('inserted' in outcome) return { inserted: outcome.inserted, updated: 0, skipped: rows.length - outcome.inserted, deleted: 0 };
+    }
+    const params: unknown[] = [batchParam(p.columns, rows, true)];
+    if (p.rawGuardField !== undefined) params.push(p.rawGuardField);
+    return runBatchSql(client, p.upsert, params, rows.length);
+  }
 
   return {
     async prepare(catalog) {
@@ -59,8 +81,10 @@ export function createPostgresWriter(client: QueryClient, options: PostgresWrite
           columns,
           keyColumns,
           rawGuardField: field !== undefined && !columns.some((c) => c.name === field) ? field : undefined,
-          upsertSql: buildUpsertSql(table, columns, shape.primaryKey, field === undefined ? {} : { updatedAtField: field }),
-          deleteSql: options.deletes === 'flag' ? buildFlagDeletedSql(table, keyColumns) : buildDeleteSql(table, keyColumns),
+          upsert: statement(buildUpsertSql(table, columns, shape.primaryKey, field === undefined ? {} : { updatedAtField: field })),
+          delete: statement(options.deletes === 'flag' ? buildFlagDeletedSql(table, keyColumns) : buildDeleteSql(table, keyColumns)),
+          copy: buildCopySql(table, columns),
+          copyGate: createCopyGate(),
         });
       }
     },
@@ -72,23 +96,14 @@ export function createPostgresWriter(client: QueryClient, options: PostgresWrite
       const upserts = rows.filter((r) => !r.deleted);
       const deletions = rows.filter((r) => r.deleted);
       const counts: BatchCounts = { inserted: 0, updated: 0, skipped: 0, deleted: 0 };
-      if (upserts.length > 0) {
-        const params: unknown[] = [...columnArrays(p.columns, upserts), rawParam(upserts.map((r) => JSON.stringify(r.data)))];
-        if (p.rawGuardField !== undefined) params.push(p.rawGuardField);
-        add(counts, await runBatchSql(client, p.upsertSql, params, upserts.length));
-      }
+      if (upserts.length > 0) add(counts, await upsert(p, upserts.map((r) => r.data)));
       if (deletions.length > 0) {
-        const params: unknown[] = columnArrays(p.keyColumns, deletions);
-        if (options.deletes === 'flag') params.push(rawParam(deletions.map((r) => JSON.stringify(r.data))));
-        add(counts, await runBatchSql(client, p.deleteSql, params, deletions.length));
+        const params = [batchParam(p.keyColumns, deletions.map((r) => r.data), options.deletes === 'flag')];
+        add(counts, await runBatchSql(client, p.delete, params, deletions.length));
       }
       return counts;
     },
   };
-}
-
-function columnArrays(columns: readonly TypedColumn[], records: readonly RecordPayload[]): (string | null)[][] {
-  return columns.map((c) => records.map((r) => toColumnText(r.data[c.name], c.type)));
 }
 
 // A record without a usable key cannot be written anywhere; that is the source's bug, not a retry.

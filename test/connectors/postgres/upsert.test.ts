@@ -18,9 +18,10 @@ const write = (catalog: ReturnType<typeof catalogOf>, messages: Message[], extra
   collect(postgresDestination.write({ config: config(extra), catalog }, from(messages)));
 
 describe('buildUpsertSql', () => {
-  test('is one insert … select from unnest with a conflict update guarded by newer-than and is distinct from', () => {
+  test('is one insert … select from the batch document with a conflict update guarded by newer-than and is distinct from', () => {
     const sql = buildUpsertSql({ schema: 's', name: 't' }, [{ name: 'id', type: 'bigint' }, { name: 'updated', type: 'bigint' }], ['id'], { updatedAtField: 'updated' });
-    expect(sql).toContain('from rows from (unnest($1::text[]), unnest($2::text[]), jsonb_array_elements($3::jsonb)) as v(c0, c1, c2)');
+    expect(sql).toContain('select (v.r ->> 0)::bigint, (v.r ->> 1)::bigint, v.r -> 2, now(), false');
+    expect(sql).toContain('from jsonb_array_elements($1::jsonb) as v(r)');
     expect(sql).toContain('on conflict ("id") do update set');
     expect(sql).toContain('coalesce(excluded."updated" >= t."updated", true)');
     expect(sql).toContain('(t."updated", t."_raw", t."_deleted") is distinct from (excluded."updated", excluded."_raw", excluded."_deleted")');
@@ -29,7 +30,7 @@ describe('buildUpsertSql', () => {
 
   test('a newer-than field that is not a column is compared inside _raw, the field name bound', () => {
     const sql = buildUpsertSql({ schema: 's', name: 't' }, [{ name: 'id', type: 'text' }], ['id'], { updatedAtField: 'updated' });
-    expect(sql).toContain(`coalesce((excluded."_raw" -> $3::text) >= (t."_raw" -> $3::text), true)`);
+    expect(sql).toContain(`coalesce((excluded."_raw" -> $2::text) >= (t."_raw" -> $2::text), true)`);
     expect(sql).not.toContain(`'updated'`);
   });
 
@@ -140,6 +141,28 @@ describe('postgres destination upserts', () => {
     });
     const columns = (await db.query(`select column_name from information_schema.columns where table_schema = $1 and table_name = 'things'`, [db.name])).map((r) => r.column_name);
     expect(columns).not.toContain('extra');
+  });
+
+  test('on a pg Pool the statements are prepared per connection, and a statement that changes gets a name of its own', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+    try {
+      const rec = (data: Record<string, unknown>) => ({ stream: 'items', data, emitted_at: new Date().toISOString() });
+      const writer = createPostgresWriter(pool, { schema: db.name, deletes: 'flag' });
+      await writer.prepare(catalogOf(stream('items', { id: { type: 'integer' }, name: { type: 'string' } })));
+      for (let i = 0; i < 4; i++) expect(await writer.writeBatch('items', [rec({ id: 1, name: `v${i}` })])).toMatchObject({ inserted: i === 0 ? 1 : 0, updated: i === 0 ? 0 : 1 });
+      // The schema gains a column: new statement text, new name, on the same connections.
+      await writer.prepare(catalogOf(stream('items', { id: { type: 'integer' }, name: { type: 'string' }, size: { type: 'integer' } })));
+      await Promise.all([writer.writeBatch('items', [rec({ id: 1, name: 'w', size: 3 })]), writer.writeBatch('items', [rec({ id: 2, name: 'x', size: 4 })])]);
+      expect(await db.query(`select id::int, name, size::int from "${db.name}".items order by id`)).toEqual([
+        { id: 1, name: 'w', size: 3 },
+        { id: 2, name: 'x', size: 4 },
+      ]);
+      // One prepared statement per text per connection: pg would refuse a name reused for another text.
+      const prepared = await pool.query(`select count(*)::int as n from pg_prepared_statements where name like 'syncbridge_%'`);
+      expect(prepared.rows[0].n).toBeGreaterThanOrEqual(1);
+    } finally {
+      await pool.end();
+    }
   });
 
   test('createPostgresWriter runs on a caller’s own client and transaction, and a rollback undoes it', async () => {
