@@ -13,6 +13,7 @@ import { dropSchema, serverVersion } from '../lib/pg.ts';
 import { fmt, percentile } from '../lib/stats.ts';
 import { markdownTable } from '../lib/table.ts';
 import { graphileSystem } from './graphile.ts';
+import { enqueueFloor } from './floor.ts';
 import { enqueueBatches, enqueueSingle, processQueued, startLatency, type ProcessResult } from './measure.ts';
 import { pgBossSystem } from './pgboss.ts';
 import { syncBridgeSystem } from './syncbridge.ts';
@@ -77,7 +78,7 @@ function processCell(p: ProcessResult | undefined): string {
   return p.capped ? `${fmt(p.jobsPerSec)} ‡` : fmt(p.jobsPerSec);
 }
 
-function report(results: Result[], meta: Record<string, string | number>): string {
+function report(results: Result[], meta: Record<string, string | number>, floor: number | undefined): string {
   const [c1, c2] = cfg.concurrencies;
   const rows = results.map((r) => [
     r.name,
@@ -114,6 +115,12 @@ function report(results: Result[], meta: Record<string, string | number>): strin
     const b = gw?.process[c];
     if (a && b) out.push(`SyncBridge Postgres / graphile-worker best at c=${c}: ${(a.jobsPerSec / b.jobsPerSec).toFixed(2)}×`);
   }
+  if (floor !== undefined) {
+    out.push(
+      `Enqueue floor (Postgres alone: INSERT … SELECT generate_series into the SyncBridge jobs table, batches of ${cfg.batchSize}): ${fmt(floor)} jobs/s` +
+        (sb?.enqueueBatch ? `; SyncBridge batch enqueue is ${(sb.enqueueBatch / floor).toFixed(2)}× of it` : ''),
+    );
+  }
   out.push('', 'Notes:');
   for (const r of results) {
     const samples = r.latency ? `; latency over ${r.latency.samples} samples` : '';
@@ -148,6 +155,15 @@ async function main() {
     loadStart: loadavg()[0]!.toFixed(2),
   };
   log(`N=${cfg.n}, single sample ${cfg.single}, ${url.replace(/\/\/[^@]*@/, '//…@')}`);
+  // First, so that it runs under the same conditions as SyncBridge's own batch enqueue right after it.
+  let floor: number | undefined;
+  if (filter.length === 0 || filter.some((f) => 'syncbridge postgres'.includes(f) || f === 'floor')) {
+    log(`enqueue floor x${cfg.n}`);
+    floor = await enqueueFloor(url, cfg.n, cfg.batchSize).catch((err: unknown) => {
+      log(`enqueue floor: FAILED ${String(err)}`);
+      return undefined;
+    });
+  }
   const results: Result[] = [];
   for (const make of systems) {
     const sys = make();
@@ -156,17 +172,17 @@ async function main() {
     results.push(await benchSystem(sys));
   }
   meta.loadEnd = loadavg()[0]!.toFixed(2);
-  console.log(report(results, meta));
+  console.log(report(results, meta, floor));
 
   const dir = new URL('../.results/', import.meta.url);
   await mkdir(dir, { recursive: true });
   const file = new URL(`queue-${String(meta.date).replace(/[:.]/g, '-')}.json`, dir);
-  await writeFile(file, JSON.stringify({ ...meta, config: cfg, results }, null, 2));
+  await writeFile(file, JSON.stringify({ ...meta, config: cfg, results, enqueueFloor: floor }, null, 2));
   log(`results written to ${file.pathname}`);
 }
 
 process.on('unhandledRejection', (err) => log(`unhandled rejection: ${String(err)}`));
 await main().finally(async () => {
   // Should a run die half-way, leave no benchmark schema behind.
-  for (const s of ['sbbench_q', 'gwbench', 'pgbossbench']) await dropSchema(url, s).catch(() => {});
+  for (const s of ['sbbench_q', 'sbbench_floor', 'gwbench', 'pgbossbench']) await dropSchema(url, s).catch(() => {});
 });

@@ -44,7 +44,7 @@ export function syncBridgeSystem(options: SyncBridgeBenchOptions): QueueSystem {
     name: options.label ?? 'SyncBridge',
     backend: url ? 'Postgres' : 'PGlite',
     settings: url
-      ? `createPgDb (pool max ${options.poolSize ?? 60}), worker defaults (adaptive prefetch up to 500, completion batches ≤ 500)${extra}`
+      ? `createPgDb (pool max ${options.poolSize ?? 60}), worker defaults (adaptive prefetch: ~100 ms of work, up to 2000 jobs; two statements in flight, each completing ≤ 1000 successes and claiming the next jobs)${extra}`
       : `createPgliteDb() in memory, worker defaults${extra}`,
     async setup() {
       db = url ? createPgDb({ connectionString: url, max: options.poolSize ?? 60, applicationName: 'bench', ...(options.synchronousCommit ? { synchronousCommit: options.synchronousCommit } : {}) }) : await createPgliteDb();

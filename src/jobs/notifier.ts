@@ -35,6 +35,18 @@ export class WakeNotifier {
     }
   }
 
+  /**
+   * Whether the next enqueue should NOTIFY from its own statement: when this process has sent none for
+   * a window, the queue is quiet, and a NOTIFY that travels with the commit reaches idle workers a round
+   * trip sooner. It counts as this window's NOTIFY, so a busy process still sends at most one per window
+   * and concurrent committers never queue on the NOTIFY lock.
+   */
+  inline(): boolean {
+    if (this.timer || performance.now() - this.last < this.windowMs) return false;
+    this.last = performance.now();
+    return true;
+  }
+
   /** Sends a pending trailing notify now (before closing the database). */
   async flush(): Promise<void> {
     if (this.timer) {

@@ -73,10 +73,14 @@ export class JobStore {
     if (tx) return enqueueJobs(tx, this.sql, inputs, this.defaults, now, { notifyInTx: true });
     // Dependencies lock their parents, which needs a transaction; plain enqueues need only a statement
     // and may take the bulk fast path.
-    const results = inputs.some((i) => i.dependsOn?.length)
-      ? await this.db.transaction((t) => enqueueJobs(t, this.sql, inputs, this.defaults, now))
-      : await enqueueJobs(this.db, this.sql, inputs, this.defaults, now, { optimistic: true });
-    if (results.some((r) => r.created)) this.notifier.poke();
+    if (inputs.some((i) => i.dependsOn?.length)) {
+      const results = await this.db.transaction((t) => enqueueJobs(t, this.sql, inputs, this.defaults, now));
+      if (results.some((r) => r.created)) this.notifier.poke();
+      return results;
+    }
+    const wake = this.notifier.inline();
+    const results = await enqueueJobs(this.db, this.sql, inputs, this.defaults, now, { optimistic: true, wake });
+    if (!wake && results.some((r) => r.created)) this.notifier.poke();
     return results;
   }
 
@@ -84,12 +88,19 @@ export class JobStore {
     return getJob(this.db, this.sql, id);
   }
 
-  /** The job with its attempts (oldest first) and the jobs it depends on; throws JobNotFound. */
+  /**
+   * The job with its attempts (oldest first) and the jobs it depends on, read from one snapshot — so
+   * the status and the attempts always agree, however fast a worker moves the job on; throws JobNotFound.
+   */
   async getWithAttempts(id: number): Promise<JobWithAttempts> {
-    const job = await this.get(id);
-    if (!job) throw new JobNotFound(id);
-    const [attempts, dependsOn] = await Promise.all([getAttempts(this.db, this.sql, id), getDependencies(this.db, this.sql, id)]);
-    return { ...job, attempts, depends_on: dependsOn };
+    return this.db.transaction(async (tx) => {
+      await tx.query('set transaction isolation level repeatable read');
+      const job = await getJob(tx, this.sql, id);
+      if (!job) throw new JobNotFound(id);
+      const attempts = await getAttempts(tx, this.sql, id);
+      const dependsOn = await getDependencies(tx, this.sql, id);
+      return { ...job, attempts, depends_on: dependsOn };
+    });
   }
 
   attempts(jobId: number): Promise<Attempt[]> {

@@ -5,42 +5,40 @@
  * exactly-once with `ctx.completeInTransaction`.
  *
  * Around the loop: NOTIFY wakes it when jobs arrive (polling is the fallback), heartbeats renew the
- * leases of running jobs, a reaper returns other workers' expired leases, successes are written in
- * batches, and `stop()` drains gracefully and releases whatever did not finish in the grace period.
+ * leases of running jobs, a reaper returns other workers' expired leases, and `stop()` drains
+ * gracefully and releases whatever did not finish in the grace period. Successes are written in
+ * batches, each by the statement that also claims the next jobs; at most two statements are in flight.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Queryable } from '../db/db.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { nextRunAt } from './backoff.ts';
 import { snapshotError } from './classify.ts';
 import { JobCancelled, JobSnoozed, LeaseLost, WorkerShutdown } from './errors.ts';
-import { claimKeyed, claimUnkeyed } from './sql/claim.ts';
-import { attemptKey, completeJobs, type Completion } from './sql/complete.ts';
+import { JobRun, type JobContext, type RunEnv } from './job-run.ts';
+import { claimKeyed, claimUnkeyed, completeAndClaimUnkeyed, type ClaimParams } from './sql/claim.ts';
+import { attemptKey, completeJobs, completionRounds, type Completion } from './sql/complete.ts';
 import { failJob } from './sql/fail.ts';
-import { holdsLease, releaseLeases, renewLeases } from './sql/lease.ts';
+import { releaseLeases, renewLeases } from './sql/lease.ts';
 import { snoozeJob } from './sql/snooze.ts';
 import type { JobStore } from './store.ts';
 import type { Job } from './types.ts';
 import { Scheduler } from './scheduler.ts';
 
-export interface JobContext<Payload = unknown> {
-  job: Job<Payload>;
-  /** This attempt's number, from 1. */
-  attempt: number;
-  /** Send as `X-Correlation-ID` on upstream calls. */
-  correlationId: string;
-  /** Aborted when the job is cancelled, its lease is lost, or the worker's grace period ends. */
-  signal: AbortSignal;
-  logger: Logger;
-  /**
-   * Runs `fn` in a transaction that also records this job's success, so the handler's database writes
-   * and the completion commit together or not at all (exactly-once database side effects). Throws
-   * LeaseLost, rolling `fn`'s writes back, when the lease was taken over.
-   */
-  completeInTransaction<T>(fn: (tx: Queryable) => Promise<T>, result?: unknown): Promise<T>;
-}
+export type { JobContext } from './job-run.ts';
+
+/**
+ * Statements one worker keeps in flight: two, so that while one claims (and records successes) on one
+ * connection, another does on a second — the database side is the slower one for short handlers.
+ */
+const LANES = 2;
+/** Beside a statement in flight, a claim goes only for at least this share of the prefetch depth. */
+const SECOND_LANE_MIN = 0.5;
+/** The adaptive prefetch keeps about this much work (ms, all slots together) claimed ahead… */
+const PREFETCH_WORK_MS = 100;
+/** …but never more jobs than this. */
+const MAX_PREFETCH = 2000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JobHandler<Payload = any> = (job: Job<Payload>, ctx: JobContext<Payload>) => unknown;
@@ -51,8 +49,9 @@ export interface WorkerOptions {
   concurrency?: number;
   /**
    * Jobs claimed ahead of free slots, so a finished slot refills without a round trip. Default:
-   * adaptive — deep (up to 500) while handlers take a few milliseconds, so claims are few and large;
-   * shallow (the concurrency) for slow handlers, so one worker never hoards jobs others could run.
+   * adaptive — about 100 ms of work at the measured handler time, between the concurrency and 2000:
+   * deep for quick handlers, so claims are few and large; shallow for slow ones, so one worker never
+   * hoards jobs others could run.
    */
   prefetch?: number;
   /** Look for due jobs at least this often even without a NOTIFY. Default 1000. */
@@ -65,22 +64,13 @@ export interface WorkerOptions {
   reclaimIntervalMs?: number;
   /** On stop, how long running handlers may take to finish before their leases are released. Default 10 s. */
   shutdownGraceMs?: number;
-  /** Successes written per statement, at most. Default 500. */
+  /** Successes written per statement, at most. Default 1000. */
   completionBatchSize?: number;
   /** Also fire recurring schedules from this worker. Default true. */
   schedules?: boolean;
   workerId?: string;
   logger?: Logger;
   random?: () => number;
-}
-
-interface Running {
-  job: Job;
-  controller: AbortController;
-  startedAt: number;
-  completedInTx: boolean;
-  /** Given up on at shutdown: its lease is released, so whatever the handler does later is not recorded. */
-  abandoned: boolean;
 }
 
 export interface WorkerStats {
@@ -99,7 +89,8 @@ export class Worker {
   private readonly concurrency: number;
   private readonly fixedPrefetch: number | undefined;
   /** Moving average of handler durations, for the adaptive prefetch. */
-  private avgHandlerMs = 1000;
+  private avgHandlerMs = 0;
+  private handlerSamples = 0;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
@@ -109,17 +100,25 @@ export class Worker {
   private readonly logger: Logger;
   private readonly random: () => number;
   private readonly scheduler: Scheduler | undefined;
+  private readonly runEnv: RunEnv;
 
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   // Keyed by job id and attempt: after its own lease expired, a worker may hold two attempts of one job.
-  private readonly running = new Map<string, Running>();
+  private readonly running = new Map<string, JobRun>();
   private buffer: Job[] = [];
-  private claiming: Promise<void> | undefined;
-  private claimAgain = false;
+  // Statements in flight, each claiming jobs and/or recording successes; at most LANES at once.
+  private readonly lanes = new Set<Promise<void>>();
+  /** Jobs the claims in flight may bring. */
+  private claimsInFlight = 0;
+  /** A NOTIFY, poll or freed slot asked for a claim that no lane has made yet. */
+  private claimDue = false;
+  /** Wake-ups so far (to tell whether one came while a claim was in flight). */
+  private kicks = 0;
+  private claimingKeyed = false;
   private claimRound = 0;
   private keyedDue = true;
   private completions: Completion[] = [];
-  private flushing: Promise<void> | undefined;
+  private flushScheduled = false;
   private readonly writes = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unlisteners: (() => Promise<void>)[] = [];
@@ -137,11 +136,12 @@ export class Worker {
     this.heartbeatMs = positive('heartbeatMs', options.heartbeatMs ?? this.leaseMs / 3);
     this.reclaimIntervalMs = positive('reclaimIntervalMs', options.reclaimIntervalMs ?? Math.min(this.leaseMs / 2, 30_000));
     this.graceMs = Math.max(0, options.shutdownGraceMs ?? 10_000);
-    this.batchSize = positive('completionBatchSize', options.completionBatchSize ?? 500);
+    this.batchSize = positive('completionBatchSize', options.completionBatchSize ?? 1000);
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.logger = (options.logger ?? silentLogger).child({ worker_id: this.id });
     this.random = options.random ?? Math.random;
     this.scheduler = options.schedules === false ? undefined : new Scheduler(store, this.logger);
+    this.runEnv = { db: store.db, sql: store.sql, clock: store.clock, workerId: this.id, logger: this.logger };
   }
 
   /** Starts claiming. Resolves once the worker listens for new jobs. */
@@ -153,7 +153,7 @@ export class Worker {
     this.unlisteners.push(
       await this.store.db.listen(c.cancelChannel, (payload) => {
         for (const entry of this.running.values()) {
-          if (String(entry.job.id) === payload) entry.controller.abort(new JobCancelled(entry.job.id));
+          if (String(entry.job.id) === payload) entry.abort(new JobCancelled(entry.job.id));
         }
       }),
     );
@@ -185,13 +185,17 @@ export class Worker {
       return;
     }
     this.logger.info({ event: 'worker.stopping', running: this.running.size, grace_ms: graceMs });
-    await this.claiming;
+    // No new claim starts; wait for those in flight.
+    while ((this.claimsInFlight > 0 || this.claimingKeyed) && this.lanes.size > 0) await Promise.race([...this.lanes]);
+    // A claim that was in flight when stop was called has landed: what it took for a free slot runs
+    // (within the grace period, like the rest); what was claimed ahead goes back untouched.
+    this.startFromBuffer(true);
     const notStarted = this.buffer.splice(0);
     if (this.running.size > 0) await Promise.race([this.allSettled(), sleep(graceMs)]);
     const unfinished = [...this.running.values()];
     for (const r of unfinished) {
       r.abandoned = true;
-      r.controller.abort(new WorkerShutdown());
+      r.abort(new WorkerShutdown());
     }
     try {
       const released = await releaseLeases(
@@ -203,7 +207,7 @@ export class Worker {
         this.store.clock.now(),
       );
       if (released.length > 0) this.logger.info({ event: 'worker.released', job_ids: released });
-      await this.flush();
+      await this.drain();
       await Promise.allSettled([...this.writes]);
     } finally {
       for (const u of this.unlisteners.splice(0)) await u().catch(() => {});
@@ -227,51 +231,123 @@ export class Worker {
   private kick(anyKind = false): void {
     if (this.state !== 'running') return;
     if (anyKind) this.keyedDue = true;
-    if (this.claiming) {
-      this.claimAgain = true;
-      return;
-    }
-    this.claiming = this.claimLoop().finally(() => {
-      this.claiming = undefined;
-    });
+    this.kicks++;
+    this.claimDue = true;
+    this.pump();
   }
 
-  private async claimLoop(): Promise<void> {
-    do {
-      this.claimAgain = false;
-      const room = this.concurrency + this.prefetch() - this.running.size - this.buffer.length;
-      if (room <= 0 || this.state !== 'running') return;
-      const params = { workerId: this.id, limit: room, leaseMs: this.leaseMs, jobTypes: this.jobTypes, now: this.store.clock.now() };
+  /** Jobs the worker may still take: slots and prefetch, less what it holds and what claims in flight may bring. */
+  private room(): number {
+    return this.concurrency + this.prefetch() - this.running.size - this.buffer.length - this.claimsInFlight;
+  }
+
+  /**
+   * Starts statements while a lane is free. A claim goes when one is due — beside a statement already in
+   * flight only when it would bring a worthwhile batch — and carries the successes waiting to be
+   * written. Those go on their own when no claim takes them: at once when nothing else is in flight,
+   * otherwise when a whole batch is waiting.
+   */
+  private pump(): void {
+    while (this.lanes.size < LANES) {
+      const room = this.room();
+      if (this.claimDue && (room <= 0 || this.state !== 'running')) this.claimDue = false;
+      const share = Math.max(this.concurrency, Math.ceil(SECOND_LANE_MIN * this.prefetch()));
+      if (this.claimDue && (this.lanes.size === 0 || room >= share)) {
+        // At most a share per statement, so a deep refill goes out as two claims side by side rather
+        // than one twice as long that the handlers wait for.
+        const limit = Math.min(room, share);
+        this.claimDue = limit < room;
+        this.startLane(limit);
+      } else if (this.completions.length > 0 && (this.lanes.size === 0 || this.completions.length >= this.batchSize)) {
+        this.startLane(0);
+      } else return;
+    }
+  }
+
+  private startLane(limit: number): void {
+    const lane = this.runLane(limit, this.takeCompletions()).finally(() => {
+      this.lanes.delete(lane);
+      this.pump();
+    });
+    this.lanes.add(lane);
+  }
+
+  /** One statement: claims up to `limit` jobs (none when 0) and records the successes of `round`. */
+  private async runLane(limit: number, round: Completion[]): Promise<void> {
+    const now = this.store.clock.now();
+    if (limit === 0) {
+      if (round.length === 0) return;
       try {
-        const jobs = await claimUnkeyed(this.store.db, this.store.sql, params);
-        this.accept(jobs);
-        // Keyed jobs take a slower path (a transaction with advisory locks), so it runs only when
-        // there may be some: after a wake-up or poll, after a keyed job finished, after it last found
-        // work. Only for slots free now, never into the buffer: a keyed job claimed but waiting here would hold
-        // one of its key's few slots while other workers sit idle (bench:orchestrate saw 10–25 s of that).
-        // Every eighth round one is claimed even with no slot free, so a flood of unkeyed jobs that keeps
-        // every slot busy cannot starve keyed ones.
-        const free = this.concurrency - this.running.size - this.buffer.length;
-        const starving = ++this.claimRound % 8 === 0;
-        if ((free > 0 && this.keyedDue) || starving) {
-          this.keyedDue = false;
-          const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, free), now: this.store.clock.now() });
-          if (keyed.length > 0) this.keyedDue = true;
-          this.accept(keyed);
-        }
-        if (jobs.length === room) this.claimAgain = true;
+        const done = await completeJobs(this.store.db, this.store.sql, this.id, round, now);
+        this.recordCompleted(round, done.size, () => done);
       } catch (err) {
-        this.logger.error({ event: 'worker.claim_failed', err });
-        return;
+        // Not written: the leases expire and the reaper records lost attempts; the jobs run again.
+        this.logger.error({ event: 'worker.complete_failed', err, job_ids: round.map((b) => b.id) });
       }
-    } while (this.claimAgain);
+      return;
+    }
+    const params = { workerId: this.id, limit, leaseMs: this.leaseMs, jobTypes: this.jobTypes, now };
+    const kicks = this.kicks;
+    let jobs: Job[] = [];
+    this.claimsInFlight += limit;
+    try {
+      if (round.length > 0) {
+        const out = await completeAndClaimUnkeyed(this.store.db, this.store.sql, params, round);
+        this.recordCompleted(round, out.completed.length, () => new Set(out.completed.map((r) => attemptKey(r.id, r.attempt_count))));
+        jobs = out.jobs;
+      } else jobs = await claimUnkeyed(this.store.db, this.store.sql, params);
+    } catch (err) {
+      this.logger.error({ event: 'worker.claim_failed', err });
+      if (round.length > 0) this.logger.error({ event: 'worker.complete_failed', err, job_ids: round.map((b) => b.id) });
+      return;
+    } finally {
+      this.claimsInFlight -= limit;
+    }
+    this.accept(jobs);
+    // A full batch: there may be more. A short one: the queue is drained, and only a wake-up since this
+    // claim began (or a later one) makes another claim worth a round trip.
+    if (jobs.length === limit) this.claimDue = true;
+    else if (this.kicks === kicks) this.claimDue = false;
+    try {
+      await this.claimKeyedIfDue(params);
+    } catch (err) {
+      this.logger.error({ event: 'worker.claim_failed', err });
+    }
+  }
+
+  /**
+   * Keyed jobs take a slower path (a transaction with advisory locks), so it runs only when there may be
+   * some: after a wake-up or poll, after a keyed job finished, after it last found work. Only for slots
+   * free now, never into the buffer: a keyed job claimed but waiting here would hold one of its key's
+   * few slots while other workers sit idle (bench:orchestrate saw 10–25 s of that); what another claim in
+   * flight may bring counts as taken. Every eighth round one is claimed even with no slot free, so a
+   * flood of unkeyed jobs that keeps every slot busy cannot starve keyed ones. One at a time per worker.
+   */
+  private async claimKeyedIfDue(params: ClaimParams): Promise<void> {
+    if (this.claimingKeyed || this.state !== 'running') return;
+    const free = this.concurrency - this.running.size - this.buffer.length - this.claimsInFlight;
+    const starving = ++this.claimRound % 8 === 0;
+    if (!((free > 0 && this.keyedDue) || starving)) return;
+    this.keyedDue = false;
+    this.claimingKeyed = true;
+    try {
+      const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, free), now: this.store.clock.now() });
+      if (keyed.length > 0) this.keyedDue = true;
+      this.accept(keyed);
+    } finally {
+      this.claimingKeyed = false;
+    }
   }
 
   private prefetch(): number {
     if (this.fixedPrefetch !== undefined) return this.fixedPrefetch;
-    if (this.avgHandlerMs < 5) return Math.max(this.concurrency, 500);
-    if (this.avgHandlerMs < 50) return this.concurrency * 4;
-    return this.concurrency;
+    // Shallow until a slot's worth of handlers has been timed: never hoard on a guess.
+    if (this.handlerSamples < this.concurrency) return this.concurrency;
+    // About a tenth of a second of work per worker, up to 2000 jobs: for quick handlers claims are then
+    // large (the database's cost per job halves from claims of a hundred to claims of a thousand), for
+    // slow ones a worker holds no more than its slots, so it never sits on jobs others could run.
+    const depth = Math.round((this.concurrency * PREFETCH_WORK_MS) / Math.max(this.avgHandlerMs, 0.001));
+    return Math.min(Math.max(depth, this.concurrency), MAX_PREFETCH);
   }
 
   /** Takes freshly claimed jobs: starts what fits, keeps the rest leased in the local buffer. */
@@ -282,57 +358,34 @@ export class Worker {
     this.startFromBuffer();
   }
 
-  private startFromBuffer(): void {
-    while (this.running.size < this.concurrency && this.buffer.length > 0 && this.state === 'running') {
+  private startFromBuffer(stopping = false): void {
+    while (this.running.size < this.concurrency && this.buffer.length > 0 && (this.state === 'running' || stopping)) {
       void this.run(this.buffer.shift()!);
     }
   }
 
   private async run(job: Job): Promise<void> {
-    const entry: Running = { job, controller: new AbortController(), startedAt: performance.now(), completedInTx: false, abandoned: false };
-    const attempt = job.attempt_count;
+    const entry = new JobRun(this.runEnv, job);
+    const attempt = entry.attempt;
     const key = attemptKey(job.id, attempt);
     this.running.set(key, entry);
-    // Created on first use: most jobs log nothing, and a child logger per job is measurable at 20k jobs/s.
-    let jobLogger: Logger | undefined;
-    const logger = () => (jobLogger ??= this.logger.child({ job_id: job.id, job_type: job.job_type, attempt, correlation_id: job.correlation_id }));
-    const ctx: JobContext = {
-      job,
-      attempt,
-      correlationId: job.correlation_id,
-      signal: entry.controller.signal,
-      get logger() {
-        return logger();
-      },
-      completeInTransaction: async (fn, result) => {
-        const out = await this.store.db.transaction(async (tx) => {
-          // Lock the job row first: a lost lease fails fast, before the handler's writes, and the
-          // reaper cannot take the job over while this transaction is open.
-          if (!(await holdsLease(tx, this.store.sql, this.id, job.id, attempt))) throw new LeaseLost(job.id, attempt);
-          const value = await fn(tx);
-          const done = await completeJobs(tx, this.store.sql, this.id, [{ id: job.id, attempt, duration_ms: performance.now() - entry.startedAt, result: result ?? null }], this.store.clock.now());
-          if (!done.has(attemptKey(job.id, attempt))) throw new LeaseLost(job.id, attempt);
-          return value;
-        });
-        entry.completedInTx = true;
-        return out;
-      },
-    };
     try {
-      const result = await this.handlers[job.job_type]!(job, ctx);
+      const result = await this.handlers[job.job_type]!(job, entry);
       if (entry.abandoned) return;
       const durationMs = performance.now() - entry.startedAt;
       if (!entry.completedInTx) {
         this.completions.push({ id: job.id, attempt, duration_ms: durationMs, result: toJson(result) });
         this.scheduleFlush();
       } else this.stats.succeeded++;
-      if (this.logger.isLevelEnabled('info')) logger().info({ event: 'job.succeeded', duration_ms: Math.round(durationMs * 100) / 100 });
+      if (this.logger.isLevelEnabled('info')) entry.logger.info({ event: 'job.succeeded', duration_ms: Math.round(durationMs * 100) / 100 });
     } catch (err) {
-      if (!entry.abandoned) this.track(this.recordFailure(job, err, performance.now() - entry.startedAt, logger()));
+      if (!entry.abandoned) this.track(this.recordFailure(job, err, performance.now() - entry.startedAt, entry.logger));
     } finally {
-      this.avgHandlerMs = this.avgHandlerMs * 0.9 + (performance.now() - entry.startedAt) * 0.1;
+      // The mean of the first ten durations, then a moving average that follows changes.
+      this.handlerSamples++;
+      this.avgHandlerMs += (performance.now() - entry.startedAt - this.avgHandlerMs) * Math.max(0.1, 1 / this.handlerSamples);
       this.running.delete(key);
-      for (const notify of this.settled) notify();
+      if (this.settled.size > 0) for (const notify of this.settled) notify();
       this.startFromBuffer();
       // A finished keyed job frees a slot of its key: keyed jobs may be claimable now.
       // Refill while half the buffer is left, so the next claim overlaps the work on this one.
@@ -387,35 +440,43 @@ export class Worker {
     }
   }
 
+  /** A success is waiting to be written: look at the end of this turn of the event loop, so one statement takes all of a burst. */
   private scheduleFlush(): void {
-    if (this.completions.length >= this.batchSize) void this.flush();
-    else if (!this.flushing) setImmediate(() => void this.flush());
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.pump();
+    });
   }
 
-  /** Writes buffered successes, one statement per batch, one batch in flight at a time. */
-  private async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.completions.length === 0) return;
-    const batch = this.completions.splice(0, this.batchSize);
-    this.flushing = (async () => {
-      try {
-        const done = await completeJobs(this.store.db, this.store.sql, this.id, batch, this.store.clock.now());
-        this.stats.succeeded += done.size;
-        if (done.size < batch.length) {
-          const refused = batch.filter((b) => !done.has(attemptKey(b.id, b.attempt))).map((b) => b.id);
-          this.stats.refused += refused.length;
-          for (const id of refused) this.logger.warn({ event: 'job.outcome_refused', job_id: id, reason: 'lease lost or job cancelled' });
-        }
-        if (this.logger.isLevelEnabled('debug')) this.logger.debug({ event: 'jobs.succeeded', attempts: [...done] });
-      } catch (err) {
-        // Not written: the leases expire and the reaper records lost attempts; the jobs run again.
-        this.logger.error({ event: 'worker.complete_failed', err, job_ids: batch.map((b) => b.id) });
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    await this.flushing;
-    if (this.completions.length > 0) await this.flush();
+  /** Takes up to a batch of buffered successes, each job at most once (see completionRounds). */
+  private takeCompletions(): Completion[] {
+    if (this.completions.length === 0) return [];
+    const [round, ...later] = completionRounds(this.completions.splice(0, this.batchSize));
+    for (const rest of later.reverse()) this.completions.unshift(...rest);
+    return round!;
+  }
+
+  /** Counts the written successes of `batch`, and logs the refused ones (lease lost or job cancelled). */
+  private recordCompleted(batch: readonly Completion[], accepted: number, acceptedKeys: () => Set<string>): void {
+    this.stats.succeeded += accepted;
+    if (accepted < batch.length) {
+      const done = acceptedKeys();
+      const refused = batch.filter((b) => !done.has(attemptKey(b.id, b.attempt))).map((b) => b.id);
+      this.stats.refused += refused.length;
+      for (const id of refused) this.logger.warn({ event: 'job.outcome_refused', job_id: id, reason: 'lease lost or job cancelled' });
+    }
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ event: 'jobs.succeeded', attempts: [...acceptedKeys()] });
+  }
+
+  /** Waits for every statement in flight, then writes whatever successes are still waiting (at shutdown). */
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.lanes.size > 0) await Promise.allSettled([...this.lanes]);
+      else if (this.completions.length > 0) this.startLane(0);
+      else return;
+    }
   }
 
   private async heartbeat(): Promise<void> {
@@ -432,7 +493,7 @@ export class Worker {
     for (const job of held) {
       if (kept.has(attemptKey(job.id, job.attempt_count))) continue;
       this.logger.warn({ event: 'job.lease_lost', job_id: job.id, attempt: job.attempt_count });
-      this.running.get(attemptKey(job.id, job.attempt_count))?.controller.abort(new LeaseLost(job.id, job.attempt_count));
+      this.running.get(attemptKey(job.id, job.attempt_count))?.abort(new LeaseLost(job.id, job.attempt_count));
       this.buffer = this.buffer.filter((b) => b !== job);
     }
   }
