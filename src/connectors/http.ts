@@ -29,6 +29,25 @@ export interface HttpJsonRequest {
   signal?: AbortSignal;
   correlationId?: string;
   idempotencyKey?: string;
+  /**
+   * Non-2xx statuses answered as a response instead of thrown, for a caller that expects them: a conditional
+   * GET's `304 Not Modified` (its empty body comes back as null).
+   */
+  acceptStatuses?: readonly number[];
+  /**
+   * A provider's own reading of a non-2xx answer whose meaning depends on its headers (GitHub's 403 is a spent
+   * rate limit when `x-ratelimit-remaining` is 0). Gets the answer and the error httpJson would throw, and
+   * returns the error to throw; classification still happens here, once, where the response is read.
+   */
+  classify?: (answer: HttpErrorAnswer, fallback: SyncError) => SyncError;
+}
+
+/** A non-2xx answer as `classify` sees it. */
+export interface HttpErrorAnswer {
+  status: number;
+  headers: Headers;
+  /** The raw body text (may be empty or not JSON). */
+  text: string;
 }
 
 export interface HttpJsonResponse<T = unknown> {
@@ -84,7 +103,10 @@ export async function httpJson<T = unknown>(req: HttpJsonRequest): Promise<HttpJ
     });
   }
 
-  if (res.status < 200 || res.status > 299) throw errorForStatus(res, text, where);
+  if ((res.status < 200 || res.status > 299) && !req.acceptStatuses?.includes(res.status)) {
+    const fallback = errorForStatus(res, text, where);
+    throw req.classify ? req.classify({ status: res.status, headers: res.headers, text }, fallback) : fallback;
+  }
   if (text === '') return { status: res.status, headers: res.headers, body: null as T };
   try {
     return { status: res.status, headers: res.headers, body: JSON.parse(text) as T };
