@@ -23,3 +23,5 @@ export {
 } from './protocol/errors.ts';
 export { createLogger, type Logger } from './log.ts';
 export { defineSource, defineDestination, type Source, type Destination } from './protocol/connector.ts';
+export { TwoWayService, type ConnectionView, type IssueDetail, type IssueFilter } from './twoway/service.ts';
+export type { IssueProvider, IssueProviderConfig, RemoteIssue, IssuePage, IssueWebhookEvent, IssueWebhookRequest } from './protocol/issues.ts';

@@ -17,6 +17,7 @@ import type { Destination, Source } from './protocol/connector.ts';
 import type { ManifestAdapter } from './protocol/manifest.ts';
 import { createRateLimiter } from './sync/manifest/rate-limiter.ts';
 import { manifestSource } from './sync/manifest/source.ts';
+import { TwoWayService, type TwoWayServiceOptions } from './twoway/service.ts';
 
 
 export interface SyncBridgeOptions {
@@ -39,6 +40,8 @@ export interface SyncBridgeOptions {
   entityConcurrency?: number;
   /** How often a waiting pipeline run looks at its streams when nothing wakes it (ms). Default 2000. */
   runPollMs?: number;
+  /** Makes issue-provider clients for two-way sync; default the built-in GitHub, Gitea and GitLab clients. */
+  issueProviders?: TwoWayServiceOptions['providers'];
 }
 
 export interface SyncBridge {
@@ -47,7 +50,9 @@ export interface SyncBridge {
   logger: Logger;
   /** Pipelines and their runs. */
   pipelines: PipelineService;
-  /** The engine's own job handlers (pipeline runs and streams) under the caller's `handlers`. */
+  /** Two-way issue sync: connections, the local mirror, webhooks, outbox, polling and conflicts. */
+  twoway: TwoWayService;
+  /** The engine's own job handlers (pipeline runs and streams, two-way sync) under the caller's `handlers`. */
   handlers(handlers?: Record<string, JobHandler>): Record<string, JobHandler>;
   /** Creates (but does not start) a worker over this engine's store, with the engine's own handlers added. */
   worker(options: WorkerOptions): Worker;
@@ -83,12 +88,14 @@ export async function createSyncBridge(options: SyncBridgeOptions = {}): Promise
     ...(options.entityConcurrency === undefined ? {} : { entityConcurrency: options.entityConcurrency }),
     ...(options.runPollMs === undefined ? {} : { runPollMs: options.runPollMs }),
   });
-  const handlers = (own: Record<string, JobHandler> = {}) => ({ ...pipelines.handlers(), ...own });
+  const twoway = new TwoWayService({ db, schema, jobs, logger, ...(options.issueProviders ? { providers: options.issueProviders } : {}) });
+  const handlers = (own: Record<string, JobHandler> = {}) => ({ ...pipelines.handlers(), ...twoway.handlers(), ...own });
   return {
     db,
     jobs,
     logger,
     pipelines,
+    twoway,
     handlers,
     worker(workerOptions) {
       const w = new Worker(jobs, { logger, ...workerOptions, handlers: handlers(workerOptions.handlers) });

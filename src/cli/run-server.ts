@@ -18,7 +18,7 @@ export interface RunningService {
 export async function startService(cfg: Config, handlers: Record<string, JobHandler>, logger: Logger, options: { worker?: boolean } = {}): Promise<RunningService> {
   const engine = await createSyncBridge(engineOptionsFromConfig(cfg, logger));
   try {
-    const app = createHttpApp({ db: engine.db, jobs: engine.jobs, pipelines: engine.pipelines, jobTypes: Object.keys(engine.handlers(handlers)), apiToken: cfg.apiToken, logger });
+    const app = createHttpApp({ db: engine.db, jobs: engine.jobs, pipelines: engine.pipelines, twoway: engine.twoway, jobTypes: Object.keys(engine.handlers(handlers)), apiToken: cfg.apiToken, logger });
     const server = await startHttpServer(app, { host: cfg.host, port: cfg.port, apiToken: cfg.apiToken });
     const worker = options.worker === false ? undefined : engine.worker({ handlers, concurrency: cfg.worker.concurrency, shutdownGraceMs: cfg.worker.shutdownGraceSeconds * 1000 });
     await worker?.start();

@@ -10,10 +10,12 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Db } from '../db/db.ts';
 import type { JobStore } from '../jobs/store.ts';
 import type { PipelineService } from '../sync/pipelines.ts';
+import type { TwoWayService } from '../twoway/service.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { registerHealthRoute } from './api/health.ts';
 import { registerJobRoutes } from './api/jobs.ts';
 import { registerPipelineRoutes } from './api/pipelines.ts';
+import { registerIssueRoutes } from './api/issues.ts';
 import { registerMetricsRoute } from './api/metrics.ts';
 import { registerDocs } from './docs.ts';
 import type { AppEnv } from './env.ts';
@@ -29,6 +31,8 @@ export interface HttpAppOptions {
   jobs: JobStore;
   /** Pipelines, runs and webhooks routes (API and UI) when given. */
   pipelines?: PipelineService | undefined;
+  /** Two-way issue sync routes (API, webhooks and UI) when given. */
+  twoway?: TwoWayService | undefined;
   /** The job types this deployment's workers run; enqueueing others is refused. */
   jobTypes: readonly string[];
   apiToken?: string | undefined;
@@ -85,7 +89,8 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   if (options.pipelines) registerPipelineRoutes(app, options.pipelines);
   registerMetricsRoute(app, options.jobs);
   registerHealthRoute(app, options.db);
-  if (options.pipelines) registerWebhookRoutes(app, options.pipelines, limit);
+  if (options.twoway) registerIssueRoutes(app, options.twoway);
+  registerWebhookRoutes(app, { pipelines: options.pipelines, twoway: options.twoway }, limit);
   options.extend?.(app);
   registerUi(app, { jobs: options.jobs, jobTypes: options.jobTypes, apiToken: options.apiToken, pipelines: options.pipelines });
   registerDocs(app);

@@ -31,6 +31,8 @@ export interface Received {
 export const pipelineEndpoint = (pipelineId: number) => `pipeline:${pipelineId}`;
 
 export interface DeliveryJob {
+  /** The job that processes the delivery; default `pipeline_webhook`. */
+  jobType?: string;
   payload: (deliveryId: number) => unknown;
   /**
    * Deliveries touching the same object share this key and run one at a time (limit 1), so each
@@ -55,7 +57,7 @@ export async function storeDelivery(db: Db, schema: string, jobs: JobStore, endp
     // An event about nothing the source syncs is kept for the record, with no job.
     if (work.concurrencyKey === undefined) return { delivery: stored, duplicate: false };
     const { job } = await jobs.enqueue(
-      { jobType: PIPELINE_WEBHOOK_JOB, entityId: `webhook:${stored.id}`, payload: work.payload(stored.id), concurrencyKey: work.concurrencyKey, concurrencyLimit: 1 },
+      { jobType: work.jobType ?? PIPELINE_WEBHOOK_JOB, entityId: `webhook:${stored.id}`, payload: work.payload(stored.id), concurrencyKey: work.concurrencyKey, concurrencyLimit: 1 },
       tx,
     );
     await tx.query(`update ${table} set job_id = $2 where id = $1`, [stored.id, job.id]);

@@ -18,6 +18,8 @@ export async function testApp(
     engine?: Omit<SyncBridgeOptions, 'db' | 'schema'>;
     /** Serve the engine's pipelines and runs API too (off by default, as before). */
     pipelines?: boolean;
+    /** Serve two-way issue sync (connections, issues, conflicts, outbox, issue webhooks) too. */
+    twoway?: boolean;
   } = {},
 ): Promise<TestApp> {
   const engine = await testEngine(backend, options.engine);
@@ -27,6 +29,7 @@ export async function testApp(
     jobTypes: options.jobTypes ?? ['customer', 'invoice', 'noop'],
     apiToken: options.apiToken,
     ...(options.pipelines ? { pipelines: engine.pipelines } : {}),
+    ...(options.twoway ? { twoway: engine.twoway } : {}),
   });
   return {
     engine,

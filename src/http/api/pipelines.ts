@@ -4,10 +4,9 @@
  * its per-stream progress, cancel a run. Every rule lives in PipelineService; this file maps HTTP onto it.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { ValidationError } from '../../protocol/errors.ts';
 import type { PipelineService } from '../../sync/pipelines.ts';
 import type { AppEnv } from '../env.ts';
-import { HttpError } from '../errors.ts';
+import { asBodyError } from './body-error.ts';
 import {
   CreatePipelineBody,
   PipelineListSchema,
@@ -106,19 +105,6 @@ const cancel = createRoute({
   request: { params: RunIdParam },
   responses: { 200: json(RunDetailSchema, 'The run'), 415: json(ErrorSchema, 'Body is not JSON'), ...errors },
 });
-
-/**
- * The service names a bad field in `detail.field` or `detail.issues`; the API answers every 422 with
- * the details list the request validator uses, so clients read one shape.
- */
-function asBodyError(err: unknown): unknown {
-  if (!(err instanceof ValidationError)) return err;
-  const detail = err.detail ?? {};
-  const issues = Array.isArray(detail.issues)
-    ? (detail.issues as { field: string; message: string }[]).map((i) => ({ field: i.field, location: 'json', message: i.message }))
-    : [{ field: typeof detail.field === 'string' ? detail.field : 'json', location: 'json', message: err.message }];
-  return new HttpError(422, 'validation_error', err.message, issues);
-}
 
 export function registerPipelineRoutes(app: OpenAPIHono<AppEnv>, pipelines: PipelineService): void {
   app.openapi(create, async (c) => {
