@@ -8,8 +8,11 @@
  *  - the field is in conflict → the old base stays, so the conflict is seen again until resolved;
  *  - the mirror holds the decided value and the provider does not yet → the provider's value, so the
  *    next merge sees the mirror's value as the local change and pushes it;
- *  - neither holds the decided value (a local edit raced the push that decided it) → the old base, so the
- *    next merge weighs that edit against the provider's value as the concurrent edit it is.
+ *  - the provider holds the decided value and the mirror no longer does (a push delivered it while a
+ *    local edit moved the field on) → the decided value: both sides held it when the push read the
+ *    mirror, so the newer local edit is a local change against it and is pushed next, not mistaken for
+ *    a concurrent edit (a false conflict) or undone by the provider's "change";
+ *  - neither holds the decided value → the old base, so the next merge weighs both against it.
  */
 import { fieldEquals, FIELDS, type Base, type FieldName, type IssueFields, type Snapshot } from './issue-fields.ts';
 
@@ -30,6 +33,7 @@ export function agreedBase(
     if (conflicted.has(field)) keepOld();
     else if (fieldEquals(field, local.fields[field], remote.fields[field])) setField(next, field, local.fields[field]);
     else if (!decided.deleted && fieldEquals(field, local.fields[field], decided.fields[field])) setField(next, field, remote.fields[field]);
+    else if (!decided.deleted && fieldEquals(field, remote.fields[field], decided.fields[field])) setField(next, field, remote.fields[field]);
     else keepOld();
   }
   return next;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeIssues } from '../protocol/messages.ts';
 import { ValidationError } from '../protocol/errors.ts';
+import { fieldIssues } from './field-issues.ts';
 
 export const PROVIDERS = ['github', 'gitea', 'gitlab'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -13,7 +14,7 @@ export type ProviderName = (typeof PROVIDERS)[number];
 /** Fifteen minutes: the issue's default for polling reconciliation. */
 export const DEFAULT_POLL_INTERVAL_SECONDS = 900;
 
-export const ConnectionConfig = z.object({
+export const ConnectionConfig = z.strictObject({
   base_url: z.url({ protocol: /^https?$/ }).describe('The API root: https://api.github.com, https://gitea.example/api/v1, https://gitlab.com/api/v4.'),
   repo: z.string().min(1).max(300).describe('owner/name (GitLab: the project path or id).'),
   token: z.string().min(1).max(1000).meta({ secret: true }).describe('An API token with read and write access to issues.'),
@@ -22,13 +23,13 @@ export const ConnectionConfig = z.object({
 });
 export type ConnectionConfig = z.output<typeof ConnectionConfig>;
 
-export const MergePolicyInput = z.object({
+export const MergePolicyInput = z.strictObject({
   same_field: z.enum(['conflict', 'last_writer_wins']).default('conflict').describe('Both sides changed one field: hold a conflict (default) or take the later edit.'),
   delete_vs_update: z.enum(['delete_wins', 'update_wins']).default('delete_wins').describe('One side deleted, the other edited: the delete wins (default) or the edit brings it back.'),
 });
 export type MergePolicyInput = z.output<typeof MergePolicyInput>;
 
-export const ConnectionInput = z.object({
+export const ConnectionInput = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'use 1 to 100 lowercase letters, digits, _ . - (starting with a letter or digit)')
@@ -37,7 +38,7 @@ export const ConnectionInput = z.object({
   provider: z.enum(PROVIDERS),
   config: ConnectionConfig,
   policy: MergePolicyInput.default({ same_field: 'conflict', delete_vs_update: 'delete_wins' }),
-  poll_interval_seconds: z.number().min(1).max(86_400 * 7).default(DEFAULT_POLL_INTERVAL_SECONDS).describe('Polling reconciliation period; default 900 (15 minutes).'),
+  poll_interval_seconds: z.number().int().min(1).max(86_400 * 7).default(DEFAULT_POLL_INTERVAL_SECONDS).describe('Polling reconciliation period; default 900 (15 minutes).'),
   notify_url: z.url({ protocol: /^https?$/ }).nullable().default(null).describe('Optional: each new conflict is POSTed here as JSON.'),
 });
 export type ConnectionInput = z.input<typeof ConnectionInput>;
@@ -47,7 +48,5 @@ export type ParsedConnectionInput = z.output<typeof ConnectionInput>;
 export function parseConnectionInput(input: unknown): ParsedConnectionInput {
   const parsed = ConnectionInput.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(`invalid connection: ${describeIssues(parsed.error.issues)}`, {
-    detail: { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
-  });
+  throw new ValidationError(`invalid connection: ${describeIssues(parsed.error.issues)}`, { detail: { issues: fieldIssues(parsed.error.issues) } });
 }

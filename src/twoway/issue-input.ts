@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { ValidationError } from '../protocol/errors.ts';
 import { describeIssues } from '../protocol/messages.ts';
+import { fieldIssues } from './field-issues.ts';
 
 const Name = z.string().trim().min(1).max(255);
 
-export const IssueCreateInput = z.object({
+export const IssueCreateInput = z.strictObject({
   title: z.string().trim().min(1).max(1000),
   body: z.string().max(262_144).default(''),
   state: z.enum(['open', 'closed']).default('open'),
@@ -38,7 +39,5 @@ export type ResolutionInput = z.input<typeof ResolutionInput>;
 export function parseWith<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(`invalid ${what}: ${describeIssues(parsed.error.issues)}`, {
-    detail: { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
-  });
+  throw new ValidationError(`invalid ${what}: ${describeIssues(parsed.error.issues)}`, { detail: { issues: fieldIssues(parsed.error.issues) } });
 }

@@ -39,8 +39,11 @@ const ADOPT_WINDOW_MS = 10 * 60_000;
 
 export function createPushHandler(ctx: TwoWayContext, connectionOf: (id: number) => Promise<Connection>): JobHandler<PushPayload> {
   return async (job, jc) => {
+    // Entries first, then the row: an entry commits with its change, so every entry read here has its
+    // change in the row read next. (The other order could count an entry whose change the row lacks,
+    // and mark it sent unpushed.)
+    const unsent = await unsentEntries(ctx.db, ctx.schema, job.payload.issue_id);
     const row = await getIssueRow(ctx.db, ctx.schema, job.payload.issue_id);
-    const unsent = await unsentEntries(ctx.db, ctx.schema, row.id);
     if (unsent.length === 0) return { pushed: false, reason: 'already sent by an earlier push' };
     const upTo = unsent.at(-1)!.id;
     const connection = await connectionOf(row.connection_id);

@@ -9,6 +9,7 @@ import { startFakeGitea, startFakeGitHub, startFakeGitLab } from '../../src/fake
 import type { DeliveryRecord, FlushOptions, Issue, IssuePatch, IssueStore } from '../../src/fakes/git/github/index.ts';
 import type { Faults } from '../../src/fakes/git/common/faults.ts';
 import type { ConnectionView } from '../../src/twoway/service.ts';
+import type { Logger } from '../../src/log.ts';
 import type { Backend } from '../helpers/backends.ts';
 import { testEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { startWorker } from '../helpers/workers.ts';
@@ -58,12 +59,13 @@ export interface TwoWayRig {
   close(): Promise<void>;
 }
 
-export async function startRig(provider: ProviderName, backend: Backend, options: { worker?: boolean; policy?: Record<string, unknown>; notifyUrl?: string } = {}): Promise<TwoWayRig> {
+export async function startRig(provider: ProviderName, backend: Backend, options: { worker?: boolean; policy?: Record<string, unknown>; notifyUrl?: string; logger?: Logger; apiToken?: string } = {}): Promise<TwoWayRig> {
   const spec = FORGES[provider];
   const forge = await spec.start();
-  const engine = await testEngine(backend, { defaults: { maxRetries: 4, backoff: { baseSeconds: 0.05, capSeconds: 0.3, jitter: 0 } } });
-  const app = createHttpApp({ db: engine.db, jobs: engine.jobs, twoway: engine.twoway, jobTypes: Object.keys(engine.handlers()) });
-  const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, apiToken: undefined });
+  const engine = await testEngine(backend, { ...(options.logger ? { logger: options.logger } : {}), defaults: { maxRetries: 4, backoff: { baseSeconds: 0.05, capSeconds: 0.3, jitter: 0 } } });
+  // With an API token the API and the UI need it (webhooks never do: their signature is the proof).
+  const app = createHttpApp({ db: engine.db, jobs: engine.jobs, twoway: engine.twoway, jobTypes: Object.keys(engine.handlers()), apiToken: options.apiToken });
+  const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, apiToken: options.apiToken });
   const connection = await engine.twoway.createConnection({
     name: `${provider}-e2e`,
     provider,

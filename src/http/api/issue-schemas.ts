@@ -49,7 +49,7 @@ export const ConnectionBody = z
       webhook_secret: z.string().openapi({ description: 'Secret: the webhook signing secret (GitLab: the token)' }),
       timeout_ms: z.number().int().optional(),
     }),
-    policy: z.object({ same_field: z.enum(['conflict', 'last_writer_wins']).optional(), delete_vs_update: z.enum(['delete', 'update']).optional() }).optional(),
+    policy: z.object({ same_field: z.enum(['conflict', 'last_writer_wins']).optional(), delete_vs_update: z.enum(['delete_wins', 'update_wins']).optional() }).optional(),
     poll_interval_seconds: z.number().int().optional().openapi({ description: 'Default 900 (15 minutes)' }),
     notify_url: z.string().nullable().optional().openapi({ description: 'POSTed a JSON notice for each new conflict' }),
   })
