@@ -10,6 +10,7 @@ import type { DeliveryRecord, FlushOptions, Issue, IssuePatch, IssueStore } from
 import type { Faults } from '../../src/fakes/git/common/faults.ts';
 import type { ConnectionView } from '../../src/twoway/service.ts';
 import type { Logger } from '../../src/log.ts';
+import type { SyncBridgeOptions } from '../../src/syncbridge.ts';
 import type { Backend } from '../helpers/backends.ts';
 import { testEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { startWorker } from '../helpers/workers.ts';
@@ -59,10 +60,10 @@ export interface TwoWayRig {
   close(): Promise<void>;
 }
 
-export async function startRig(provider: ProviderName, backend: Backend, options: { worker?: boolean; policy?: Record<string, unknown>; notifyUrl?: string; logger?: Logger; apiToken?: string } = {}): Promise<TwoWayRig> {
+export async function startRig(provider: ProviderName, backend: Backend, options: { worker?: boolean; policy?: Record<string, unknown>; notifyUrl?: string; logger?: Logger; apiToken?: string; providers?: SyncBridgeOptions['issueProviders'] } = {}): Promise<TwoWayRig> {
   const spec = FORGES[provider];
   const forge = await spec.start();
-  const engine = await testEngine(backend, { ...(options.logger ? { logger: options.logger } : {}), defaults: { maxRetries: 4, backoff: { baseSeconds: 0.05, capSeconds: 0.3, jitter: 0 } } });
+  const engine = await testEngine(backend, { ...(options.logger ? { logger: options.logger } : {}), ...(options.providers ? { issueProviders: options.providers } : {}), defaults: { maxRetries: 4, backoff: { baseSeconds: 0.05, capSeconds: 0.3, jitter: 0 } } });
   // With an API token the API and the UI need it (webhooks never do: their signature is the proof).
   const app = createHttpApp({ db: engine.db, jobs: engine.jobs, twoway: engine.twoway, jobTypes: Object.keys(engine.handlers()), apiToken: options.apiToken });
   const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, apiToken: options.apiToken });
