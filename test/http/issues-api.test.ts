@@ -69,6 +69,15 @@ describe.each(testBackends())('two-way sync API (%s)', (backend) => {
     expect((await call('/api/connections')).body.data).toHaveLength(1);
     const { rows } = await t.engine.db.query(`select name, every_seconds from "${t.engine.schema}".schedules`);
     expect(rows).toEqual([{ name: `issues-poll:${created.body.id}`, every_seconds: 900 }]);
+
+    // Poll now: enqueued once (202), the same job while it is queued (200); a full poll takes a body.
+    const poll = await call('/api/connections/octo/poll', { method: 'POST' });
+    expect(poll.status).toBe(202);
+    expect(poll.body.job).toMatchObject({ job_type: 'issue_poll', entity_id: `connection:${created.body.id}`, status: 'pending' });
+    const again = await call('/api/connections/octo/poll', { method: 'POST', json: { full: true } });
+    expect(again.status).toBe(200);
+    expect(again.body.job.id).toBe(poll.body.job.id);
+    expect((await call('/api/connections/octo/poll', { method: 'POST', json: { fulll: true } })).status).toBe(422);
   });
 
   test('a local issue is created and edited through the API: each change commits with its outbox entry and a log line; stale versions and bad fields are refused', async () => {
