@@ -8,6 +8,7 @@ import { isConfigError, UsageError } from './context.ts';
 import connector from './commands/connector.ts';
 import demo from './commands/demo.ts';
 import enqueue from './commands/enqueue.ts';
+import issues from './commands/issues.ts';
 import jobs from './commands/jobs.ts';
 import manifest from './commands/manifest.ts';
 import migrate from './commands/migrate.ts';
@@ -18,7 +19,7 @@ import worker from './commands/worker.ts';
 
 export const main = defineCommand({
   meta: { name: 'syncbridge', version: '0.1.0', description: 'A durable sync engine: jobs in Postgres that survive crashes, 429s and duplicates' },
-  subCommands: { serve, worker, migrate, enqueue, jobs, pipelines, sync, demo, connector, manifest },
+  subCommands: { serve, worker, migrate, enqueue, jobs, pipelines, issues, sync, demo, connector, manifest },
 });
 
 /** Follows the subcommand path in argv to the command `--help` should describe. */

@@ -3,38 +3,14 @@
  * for the workers (`syncbridge sync` runs one in the foreground instead). --json prints what the HTTP
  * API returns; secrets are "********" in every output.
  */
-import { readFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
 import { jobJson } from '../../http/api/serialize.ts';
 import { pipelineJson, pipelineSummaryJson, runJson } from '../../http/api/pipeline-schemas.ts';
 import { jsonArg, print, UsageError, withEngine } from '../context.ts';
 import { pipelineDetail, pipelineTable, runTable } from '../pipeline-format.ts';
+import { readJsonFile } from '../read-json.ts';
 
 const refArg = { ref: { type: 'positional', description: 'Pipeline id or name', required: true } } as const;
-
-/** The pipeline definition from a file, or from stdin for `-`. */
-async function readDefinition(file: string | undefined): Promise<unknown> {
-  if (!file) throw new UsageError('--file is required: a JSON file with the pipeline, or - for stdin');
-  let text: string;
-  try {
-    if (file === '-') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString('utf8');
-    } else {
-      text = await readFile(file, 'utf8');
-    }
-  } catch (err) {
-    throw new UsageError(`cannot read --file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    // The parser's message may quote the text around the error, which may be a secret: name the place only.
-    const at = /line \d+ column \d+/.exec((err as Error).message)?.[0] ?? (text.trim() === '' ? 'it is empty' : undefined);
-    throw new UsageError(`${file === '-' ? 'stdin' : file} is not valid JSON${at ? ` (${at})` : ''}`);
-  }
-}
 
 const create = defineCommand({
   meta: { name: 'create', description: 'Create a pipeline from a JSON file (name, source, destination, streams, mode, schedule)' },
@@ -43,7 +19,7 @@ const create = defineCommand({
     ...jsonArg,
   },
   async run({ args }) {
-    const definition = await readDefinition(args.file);
+    const definition = await readJsonFile(args.file, 'the pipeline');
     const pipeline = await withEngine((e) => e.pipelines.create(definition));
     print(pipelineJson(pipeline), args.json, () => `created pipeline ${pipeline.id} "${pipeline.name}" (${pipeline.source.connector} → ${pipeline.destination.connector}: ${pipeline.streams.join(', ')})`);
   },
