@@ -92,7 +92,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   if (options.twoway) registerIssueRoutes(app, options.twoway);
   registerWebhookRoutes(app, { pipelines: options.pipelines, twoway: options.twoway }, limit);
   options.extend?.(app);
-  registerUi(app, { jobs: options.jobs, jobTypes: options.jobTypes, apiToken: options.apiToken, pipelines: options.pipelines });
+  registerUi(app, { jobs: options.jobs, jobTypes: options.jobTypes, apiToken: options.apiToken, pipelines: options.pipelines, twoway: options.twoway });
   registerDocs(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -242,7 +242,14 @@ export class TwoWayService {
     const conflict = await getConflict(this.o.db, this.o.schema, id);
     const row = await getIssueRow(this.o.db, this.o.schema, conflict.issue_id);
     const connection = await findConnection(this.o.db, this.o.schema, row.connection_id);
-    return resolveLocalConflict(this.ctx, connection, id, 'choice' in parsed ? parsed.choice : { value: parsed.value });
+    if ('choice' in parsed) return resolveLocalConflict(this.ctx, connection, id, parsed.choice);
+    // An entered value obeys the rules of its field (a title is not blank, a state is open or closed).
+    const checked = IssuePatchInput.safeParse({ [conflict.field]: parsed.value });
+    if (!checked.success) {
+      const message = checked.error.issues[0]?.message ?? 'invalid';
+      throw new ValidationError(`invalid resolution: value: ${message} (for ${conflict.field})`, { detail: { issues: [{ field: 'value', message }] } });
+    }
+    return resolveLocalConflict(this.ctx, connection, id, { value: String(checked.data[conflict.field]) });
   }
 
   listOutbox(filter: { status?: OutboxStatus; issueId?: number; limit?: number } = {}): Promise<OutboxEntry[]> {

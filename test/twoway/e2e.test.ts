@@ -239,6 +239,10 @@ describe.each(cases)('two-way sync with %s (%s)', (provider, backend) => {
     await waitFor('the provider to get the local label', () => r.remote(created.number).labels.includes('local'));
     expect(r.remote(created.number).title).toBe('Shared (remote)');
 
+    // An entered value obeys its field's rules: a blank title is refused, naming the value, and changes nothing.
+    await expect(r.engine.twoway.resolveConflict(held.conflicts[0]!.id, { value: '  \n ' })).rejects.toMatchObject({ code: 'validation_error', detail: { issues: [{ field: 'value' }] } });
+    await expect(r.engine.twoway.resolveConflict(held.conflicts[0]!.id, { pick: 'local' })).rejects.toMatchObject({ code: 'validation_error' });
+    expect((await r.engine.twoway.getConflict(held.conflicts[0]!.id)).status).toBe('open');
     const resolved = await r.engine.twoway.resolveConflict(held.conflicts[0]!.id, { value: 'Shared (agreed)' });
     expect(resolved.conflict).toMatchObject({ status: 'resolved', resolution: 'value', resolved_value: 'Shared (agreed)' });
     await waitFor('the resolution on the provider', () => r.remote(created.number).title === 'Shared (agreed)');

@@ -25,7 +25,7 @@ describe.each(PROVIDERS)('a create whose answer is lost (%s)', (provider) => {
     let creates = 0;
     // Before the first answer is "lost", the provider's webhook for the new issue is delivered and its
     // job runs: it must wait (snooze) for our create rather than mirror the issue a second time.
-    let whileUnsettled: (() => Promise<void>) | undefined;
+    const hooks: { whileUnsettled?: () => Promise<void> } = {};
     rig = await startRig(provider, backends.includes('pg') ? 'pg' : 'pglite', {
       providers: (name, config) => {
         const real = createIssueProvider(name, config);
@@ -41,7 +41,7 @@ describe.each(PROVIDERS)('a create whose answer is lost (%s)', (provider) => {
             const made = await real.create(fields, signal);
             // The first answer never arrives.
             if (++creates === 1) {
-              await whileUnsettled?.();
+              await hooks.whileUnsettled?.();
               throw new UpstreamTimeout('the answer to the create was lost');
             }
             return made;
@@ -50,7 +50,7 @@ describe.each(PROVIDERS)('a create whose answer is lost (%s)', (provider) => {
       },
     });
     const r = rig;
-    whileUnsettled = async () => {
+    hooks.whileUnsettled = async () => {
       await r.deliver();
       await waitFor('the early webhook to wait for our create', async () => {
         const { rows } = await r.engine.db.query(

@@ -7,7 +7,7 @@ import { html } from 'hono/html';
 import type { Html } from './format.ts';
 import { ASSETS } from './static.ts';
 
-export type NavItem = 'jobs' | 'pipelines' | 'dead';
+export type NavItem = 'jobs' | 'pipelines' | 'issues' | 'conflicts' | 'connections' | 'dead';
 
 export interface Flash {
   kind: 'error' | 'notice';
@@ -23,19 +23,24 @@ export interface LayoutOptions {
   signOut?: boolean;
   /** Link to the pipeline pages (only when the deployment has pipelines). */
   pipelines?: boolean;
+  /** Link to the two-way sync pages (only when the deployment has two-way sync). */
+  twoway?: boolean;
   /** Hide the navigation (the login page). */
   bare?: boolean;
   flash?: Flash | undefined;
 }
 
-const NAV: { id: NavItem; label: string; href: string }[] = [
+const NAV: { id: NavItem; label: string; href: string; needs?: 'pipelines' | 'twoway' }[] = [
   { id: 'jobs', label: 'Jobs', href: '/ui/jobs' },
-  { id: 'pipelines', label: 'Pipelines', href: '/ui/pipelines' },
+  { id: 'pipelines', label: 'Pipelines', href: '/ui/pipelines', needs: 'pipelines' },
+  { id: 'issues', label: 'Issues', href: '/ui/issues', needs: 'twoway' },
+  { id: 'conflicts', label: 'Conflicts', href: '/ui/conflicts', needs: 'twoway' },
+  { id: 'connections', label: 'Connections', href: '/ui/connections', needs: 'twoway' },
   { id: 'dead', label: 'Dead letters', href: '/ui/dead' },
 ];
 
-function nav(active: NavItem | undefined, signOut: boolean, pipelines: boolean): Html {
-  const items = NAV.filter((n) => n.id !== 'pipelines' || pipelines);
+function nav(active: NavItem | undefined, signOut: boolean, has: { pipelines: boolean; twoway: boolean }): Html {
+  const items = NAV.filter((n) => n.needs === undefined || has[n.needs]);
   return html`<nav aria-label="Main">
       ${items.map((n) => html`<a href="${n.href}"${n.id === active ? html` aria-current="page"` : ''}>${n.label}</a>`)}
       <a href="/docs">API docs</a>
@@ -66,7 +71,7 @@ export function layout(options: LayoutOptions, body: Html): Html {
 <body${refresh ? html` data-refresh="${refresh}"` : ''}>
   <header class="topbar">
     <a class="brand" href="/ui/jobs">SyncBridge</a>
-    ${options.bare ? '' : nav(options.active, options.signOut ?? false, options.pipelines ?? false)}
+    ${options.bare ? '' : nav(options.active, options.signOut ?? false, { pipelines: options.pipelines ?? false, twoway: options.twoway ?? false })}
   </header>
   <main>
     ${flashMessage(options.flash)}
