@@ -117,6 +117,8 @@ export class Worker {
   private claimingKeyed = false;
   private claimRound = 0;
   private keyedDue = true;
+  /** Wake-ups that may concern keyed jobs, counted so a claim in flight can tell it missed one. */
+  private keyedWakeups = 0;
   private completions: Completion[] = [];
   private flushScheduled = false;
   private readonly writes = new Set<Promise<unknown>>();
@@ -230,7 +232,10 @@ export class Worker {
   /** Looks for work now (after a NOTIFY, a poll tick, or a freed slot). */
   private kick(anyKind = false): void {
     if (this.state !== 'running') return;
-    if (anyKind) this.keyedDue = true;
+    if (anyKind) {
+      this.keyedDue = true;
+      this.keyedWakeups++;
+    }
     this.kicks++;
     this.claimDue = true;
     this.pump();
@@ -330,12 +335,17 @@ export class Worker {
     if (!((free > 0 && this.keyedDue) || starving)) return;
     this.keyedDue = false;
     this.claimingKeyed = true;
+    const wakeups = this.keyedWakeups;
     try {
       const keyed = await claimKeyed(this.store.db, this.store.sql, { ...params, limit: Math.max(1, free), now: this.store.clock.now() });
       if (keyed.length > 0) this.keyedDue = true;
       this.accept(keyed);
     } finally {
       this.claimingKeyed = false;
+      // A wake-up that came while this claim was in flight found it busy and left without claiming; the
+      // job it announced may have committed after this claim's snapshot. Claim again (the lane's end
+      // pumps), or that job would wait for the next poll.
+      if (this.keyedWakeups !== wakeups && this.state === 'running') this.claimDue = true;
     }
   }
 
