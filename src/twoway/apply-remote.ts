@@ -52,10 +52,11 @@ export interface ApplyOptions {
 }
 
 export async function applyRemoteChange(ctx: TwoWayContext, connection: Connection, change: RemoteChange, opts: ApplyOptions): Promise<ApplyResult> {
-  return ctx.db.transaction((tx) => applyInTx(tx, ctx, connection, change, opts));
+  return ctx.db.transaction((tx) => applyRemoteInTx(tx, ctx, connection, change, opts));
 }
 
-async function applyInTx(tx: Queryable, ctx: TwoWayContext, connection: Connection, change: RemoteChange, opts: ApplyOptions): Promise<ApplyResult> {
+/** The same, in the caller's transaction (a push that learned of a remote edit from its own answer). */
+export async function applyRemoteInTx(tx: Queryable, ctx: TwoWayContext, connection: Connection, change: RemoteChange, opts: ApplyOptions): Promise<ApplyResult> {
   const { schema } = ctx;
   const now = ctx.jobs.clock.now();
   const externalId = change.kind === 'upsert' ? change.issue.externalId : change.externalId;

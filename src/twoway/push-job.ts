@@ -11,6 +11,7 @@ import { snapshotError } from '../jobs/classify.ts';
 import type { JobContext, JobHandler } from '../jobs/worker.ts';
 import type { IssueProvider, RemoteIssue } from '../protocol/issues.ts';
 import { agreedBase } from './agreed-base.ts';
+import { applyRemoteInTx } from './apply-remote.ts';
 import { announceConflicts } from './conflict-notice.ts';
 import { syncConflicts } from './conflict-store.ts';
 import type { Connection } from './connection-store.ts';
@@ -168,14 +169,21 @@ async function pushMerge(ctx: TwoWayContext, jc: JobContext, connection: Connect
       break;
   }
 
+  // The provider's answer to an update is the whole issue as it is now: someone may have edited other
+  // fields between our read and our write. What we know we wrote is the read plus our patch; anything
+  // else in the answer is a remote edit, merged below as one — never recorded as our own echo.
+  const wrote = m.toRemote.op === 'update' && before && after ? normaliseFields({ ...before.fields, ...m.toRemote.fields }) : undefined;
+  const theirs = wrote && after && !FIELDS.every((f) => fieldEquals(f, wrote[f], normaliseFields(after.fields)[f])) ? after : undefined;
+  const known: RemoteIssue | null = theirs ? { ...theirs, fields: wrote! } : after;
+
   return jc.completeInTransaction(async (tx) => {
     const now = ctx.jobs.clock.now();
     const current = await getIssueRow(tx, ctx.schema, row.id, true);
     const newLocal = rebase(row, current, m);
-    const remoteSnap: Snapshot = after ? { deleted: false, fields: normaliseFields(after.fields) } : { deleted: true };
+    const remoteSnap: Snapshot = known ? { deleted: false, fields: normaliseFields(known.fields) } : { deleted: true };
     const conflicted = new Set<FieldName>(m.conflicts.map((c) => c.field));
     const pushed = m.toRemote.op !== 'none';
-    const newer = isNewer(current.remote, after);
+    const newer = isNewer(current.remote, known);
     const updated = await updateIssueRow(
       tx,
       ctx.schema,
@@ -187,8 +195,8 @@ async function pushMerge(ctx: TwoWayContext, jc: JobContext, connection: Connect
           ? {}
           : {
               base: agreedBase(current.base, { local: newLocal ?? localSnapshot(current), remote: remoteSnap, decided: m.local }, conflicted),
-              remote: after ? remoteSnapshotOf(after, pushed) : ({ deleted: true, at: now.toISOString(), pushed } satisfies RemoteSnapshot),
-              ...(after ? { externalId: after.externalId, url: after.url, externalUpdatedAt: after.updatedAt } : {}),
+              remote: known ? remoteSnapshotOf(known, pushed) : ({ deleted: true, at: now.toISOString(), pushed } satisfies RemoteSnapshot),
+              ...(known ? { externalId: known.externalId, url: known.url, externalUpdatedAt: known.updatedAt } : {}),
             }),
       },
       now,
@@ -212,8 +220,10 @@ async function pushMerge(ctx: TwoWayContext, jc: JobContext, connection: Connect
         ...(m.conflicts.length ? { conflicts: m.conflicts.map((c) => c.field) } : {}),
         ...(m.overridden.length ? { overridden: m.overridden } : {}),
         ...(note ? { note } : {}),
+        ...(theirs ? { remote_edit_meanwhile: true } : {}),
       },
     });
+    if (theirs && !newer) await applyRemoteInTx(tx, ctx, connection, { kind: 'upsert', issue: theirs }, { via: 'push_answer', fresh: true, detail: { job_id: jc.job.id } });
     return { pushed, op: m.toRemote.op, conflicts: m.conflicts.map((c) => c.field) };
   });
 }
