@@ -39,6 +39,15 @@ export interface JobWithAttempts extends Job {
   depends_on: { id: number; status: JobStatus }[];
 }
 
+export interface InTransactionOptions {
+  /**
+   * Do not NOTIFY inside the caller's transaction (a NOTIFY serialises every commit behind the WAL flush);
+   * the caller calls `wake()` after its commit instead. A wake-up lost to a crash in between costs at
+   * most a poll interval: the job itself is committed.
+   */
+  wakeAfterCommit?: boolean;
+}
+
 export class JobStore {
   readonly db: Db;
   readonly sql: SqlContext;
@@ -60,17 +69,18 @@ export class JobStore {
    * with the same idempotency key — with `created: false`. Pass `tx` to enqueue inside your own
    * transaction (the job exists only if it commits).
    */
-  async enqueue<P>(input: EnqueueInput<P>, tx?: Queryable): Promise<EnqueueResult<P>> {
-    const [result] = await this.enqueueMany([input], tx);
+  async enqueue<P>(input: EnqueueInput<P>, tx?: Queryable, options?: InTransactionOptions): Promise<EnqueueResult<P>> {
+    const [result] = await this.enqueueMany([input], tx, options);
     return result as EnqueueResult<P>;
   }
 
   /** Enqueues many jobs in one round trip; results come back in input order. */
-  async enqueueMany(inputs: readonly EnqueueInput[], tx?: Queryable): Promise<EnqueueResult[]> {
+  async enqueueMany(inputs: readonly EnqueueInput[], tx?: Queryable, options: InTransactionOptions = {}): Promise<EnqueueResult[]> {
     if (inputs.length === 0) return [];
     const now = this.clock.now();
-    // Inside the caller's transaction the wake-up must wait for its commit: NOTIFY in the transaction.
-    if (tx) return enqueueJobs(tx, this.sql, inputs, this.defaults, now, { notifyInTx: true });
+    // Inside the caller's transaction the wake-up must wait for its commit: NOTIFY in the transaction,
+    // unless the caller wakes the workers itself after committing (`wakeAfterCommit`).
+    if (tx) return enqueueJobs(tx, this.sql, inputs, this.defaults, now, { notifyInTx: options.wakeAfterCommit !== true });
     // Dependencies lock their parents, which needs a transaction; plain enqueues need only a statement
     // and may take the bulk fast path.
     if (inputs.some((i) => i.dependsOn?.length)) {
@@ -82,6 +92,14 @@ export class JobStore {
     const results = await enqueueJobs(this.db, this.sql, inputs, this.defaults, now, { optimistic: true, wake });
     if (!wake && results.some((r) => r.created)) this.notifier.poke();
     return results;
+  }
+
+  /**
+   * Wakes idle workers (debounced, outside any transaction). For callers that enqueued in their own
+   * transaction with `wakeAfterCommit`: call it once that transaction has committed.
+   */
+  wake(): void {
+    this.notifier.poke();
   }
 
   get(id: number): Promise<Job | undefined> {

@@ -43,7 +43,7 @@ export interface DeliveryJob {
 
 export async function storeDelivery(db: Db, schema: string, jobs: JobStore, endpoint: string, delivery: WebhookDelivery, work: DeliveryJob): Promise<Received> {
   const table = `${quoteIdent(schema)}.webhook_deliveries`;
-  return db.transaction(async (tx) => {
+  const received = await db.transaction(async (tx): Promise<Received> => {
     const { rows } = await tx.query<StoredDelivery>(
       `insert into ${table} (endpoint, delivery_id, event_type, payload) values ($1, $2, $3, $4::jsonb)
        on conflict (endpoint, delivery_id) do nothing returning *`,
@@ -59,10 +59,15 @@ export async function storeDelivery(db: Db, schema: string, jobs: JobStore, endp
     const { job } = await jobs.enqueue(
       { jobType: work.jobType ?? PIPELINE_WEBHOOK_JOB, entityId: `webhook:${stored.id}`, payload: work.payload(stored.id), concurrencyKey: work.concurrencyKey, concurrencyLimit: 1 },
       tx,
+      // Woken after the commit, not by a NOTIFY inside it: a NOTIFY would serialise every delivery's
+      // commit behind the WAL flush (bench:webhooks).
+      { wakeAfterCommit: true },
     );
     await tx.query(`update ${table} set job_id = $2 where id = $1`, [stored.id, job.id]);
     return { delivery: { ...stored, job_id: job.id }, duplicate: false };
   });
+  if (received.delivery.job_id !== null && !received.duplicate) jobs.wake();
+  return received;
 }
 
 export async function getDelivery(q: Queryable, schema: string, id: number): Promise<StoredDelivery> {
