@@ -4,7 +4,8 @@
  * next poll. Keyed jobs are enqueued one at a time, each just after the previous one's handler started
  * — when the worker is completing and claiming again — with a poll interval far longer than the wait
  * allowed per job: a lost wake-up shows as a job that does not start. (Found by bench:webhooks: every
- * two-way webhook job has a per-issue key.)
+ * two-way webhook job has a per-issue key.) And a job enqueued inside a transaction that skips the
+ * in-transaction NOTIFY is woken by `wake()` after the commit.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { testBackends } from '../helpers/backends.ts';
@@ -34,5 +35,17 @@ describe.each(testBackends())('keyed wake-ups (%s)', (backend) => {
       await new Promise((r) => setTimeout(r, i % 4));
     }
     expect(stalled).toEqual([]);
+  });
+
+  test('a job enqueued in a transaction with wakeAfterCommit starts through wake() after the commit, not the poll', async () => {
+    const started: string[] = [];
+    await startWorker(e, { concurrency: 2, pollIntervalMs: 120_000, handlers: { probe: async (job) => void started.push(job.entity_id) } });
+    for (let i = 0; i < 20; i++) {
+      await e.db.transaction((tx) => e.jobs.enqueue({ jobType: 'probe', entityId: `t${i}`, concurrencyKey: `k${i % 3}`, concurrencyLimit: 1 }, tx, { wakeAfterCommit: true }));
+      e.jobs.wake();
+      const deadline = Date.now() + 10_000;
+      while (!started.includes(`t${i}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(started).toContain(`t${i}`);
+    }
   });
 });
