@@ -45,7 +45,7 @@ class VerifyOnlyService extends TwoWayService {
     if (providerName !== connection.provider || ref !== String(connection.id)) throw new Error(`unexpected endpoint ${providerName}/${ref}`);
     this.#provider.verifyWebhook(request, connection.config.webhook_secret);
     const event = this.#provider.parseWebhook(request);
-    const stored: StoredIssueEvent = { event: event.event, action: event.action, change: storedChange(event.change), raw: JSON.parse(request.body.toString('utf8')) as unknown };
+    const stored: StoredIssueEvent = { event: event.event, action: event.action, change: storedChange(event.change), raw: event.payload };
     const payload = JSON.stringify(stored); // the insert's jsonb parameter
     const id = ++this.#next;
     return {

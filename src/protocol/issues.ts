@@ -45,6 +45,8 @@ export interface IssueWebhookEvent {
    * that are not about an issue (ping, push, a pull request), which are stored and otherwise ignored.
    */
   change: { kind: 'upsert'; issue: RemoteIssue } | { kind: 'deleted'; externalId: string } | null;
+  /** The delivery's JSON document as parsed (for a form-encoded hook, its `payload` field), kept for the record. */
+  payload: unknown;
 }
 
 /** The raw request a webhook arrived as. Signatures are computed over these exact bytes. */

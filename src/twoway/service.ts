@@ -160,7 +160,7 @@ export class TwoWayService {
     }
     const event = provider.parseWebhook(request);
     const change = event.change;
-    const stored: StoredIssueEvent = { event: event.event, action: event.action, change: storedChange(change), raw: JSON.parse(request.body.toString('utf8')) as unknown };
+    const stored: StoredIssueEvent = { event: event.event, action: event.action, change: storedChange(change), raw: event.payload };
     const externalId = change === null ? undefined : change.kind === 'upsert' ? change.issue.externalId : change.externalId;
     return storeDelivery(this.o.db, this.o.schema, this.o.jobs, endpoint, { id: event.deliveryId, type: event.action ? `${event.event}.${event.action}` : event.event, payload: stored }, {
       jobType: ISSUE_WEBHOOK_JOB,

@@ -255,3 +255,21 @@ describe.each(cases)('two-way sync with %s (%s)', (provider, backend) => {
     expect({ title: remote.title, body: remote.body, labels: sorted(remote.labels) }).toEqual({ title: done.issue.title, body: done.issue.body, labels: sorted(done.issue.labels) });
   });
 });
+
+// GitHub and Gitea also send `application/x-www-form-urlencoded` deliveries (`payload=<json>`); the
+// signature covers the form body, and the stored record is the JSON inside it.
+describe.each(['github', 'gitea'] as const)('form-encoded webhooks from %s', (provider) => {
+  test('a form-encoded delivery is verified, stored with its JSON document, and reaches the mirror', async () => {
+    rig = await startRig(provider, testBackends().includes('pg') ? 'pg' : 'pglite');
+    const r = rig;
+    r.forge.webhooks.subscribe(r.repo, { url: `${r.server.url}${r.connection.webhook_path}`, secret: 'whsec-e2e-0123456789', content_type: 'form' });
+    const created = r.forge.store.remoteCreate(r.repo, { title: 'Sent as a form' });
+    const sent = await r.deliver();
+    const form = sent.find((d) => d.body.startsWith('payload='));
+    expect(form?.status).toBe(200);
+    await r.mirrorOf(created.number, (x) => x.title === 'Sent as a form');
+    const stored = await r.engine.twoway.webhookDeliveries(r.connection.id);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const d of stored) expect((d.payload as { raw: { issue?: { title?: string } } }).raw.issue?.title).toBe('Sent as a form');
+  });
+});

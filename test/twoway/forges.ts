@@ -26,7 +26,7 @@ interface Forge {
   store: IssueStore;
   faults: Faults;
   webhooks: {
-    subscribe(repo: string, spec: { url: string; secret?: string | null; events?: string[] }): unknown;
+    subscribe(repo: string, spec: { url: string; secret?: string | null; events?: string[]; content_type?: 'json' | 'form' }): unknown;
     flush(options?: FlushOptions): Promise<DeliveryRecord[]>;
     discard(): number;
     readonly pending: readonly unknown[];

@@ -45,7 +45,7 @@ export function parseGiteaWebhook(request: IssueWebhookRequest): IssueWebhookEve
   if (!event) throw new ValidationError('missing X-Gitea-Event header');
   const payload = payloadOf(request);
   const action = typeof payload.action === 'string' ? payload.action : null;
-  const base = { deliveryId, event, action };
+  const base = { deliveryId, event, action, payload };
 
   const isIssueEvent = ISSUE_EVENTS.has(event) || ISSUE_EVENTS.has(request.headers[EVENT_TYPE_HEADER] ?? '');
   if (!isIssueEvent || payload.issue === undefined || payload.issue === null) return { ...base, change: null };

@@ -38,7 +38,7 @@ export function parseGitHubDelivery(request: IssueWebhookRequest, repo: string):
   if (!event) throw new ValidationError('missing X-GitHub-Event header');
   const payload = payloadOf(request);
   const action = typeof payload.action === 'string' ? payload.action : null;
-  const base = { deliveryId, event, action };
+  const base = { deliveryId, event, action, payload };
 
   if (event !== 'issues' || !isAbout(payload, repo) || isPullRequest(payload.issue)) return { ...base, change: null };
   if (action === 'deleted' || action === 'transferred') {

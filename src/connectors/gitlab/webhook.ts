@@ -107,14 +107,14 @@ export function parseGitLabWebhook(request: IssueWebhookRequest, context: ParseC
   const action = typeof rawAction === 'string' ? rawAction : null;
   // Work items other than issues (tasks, epics) come as `work_item`; merge requests, notes and pushes have kinds of
   // their own. Only `issue` is the resource the provider lists.
-  if ((body as { object_kind?: unknown }).object_kind !== 'issue') return { deliveryId, event, action, change: null };
+  if ((body as { object_kind?: unknown }).object_kind !== 'issue') return { deliveryId, event, action, change: null, payload: body };
 
   const parsed = IssueHook.safeParse(body);
   if (!parsed.success) {
     const paths = parsed.error.issues.map((i) => i.path.join('.') || '(root)');
     throw new ValidationError(`the ${event} payload is not a GitLab issue (${paths.join(', ')})`, { detail: { paths } });
   }
-  return { deliveryId, event, action, change: { kind: 'upsert', issue: hookIssue(parsed.data, context) } };
+  return { deliveryId, event, action, change: { kind: 'upsert', issue: hookIssue(parsed.data, context) }, payload: body };
 }
 
 function hookIssue(hook: IssueHook, context: ParseContext): RemoteIssue {

@@ -108,6 +108,7 @@ describe('parseWebhook on the real payloads', () => {
       event: 'issues',
       action: 'opened',
       change: { kind: 'upsert', issue: { externalId: '1', url: fixtureUrl, updatedAt: at('2022-03-09T07:19:00Z'), fields: { title: 'example', body: '', state: 'open', labels: [], assignees: [] } } },
+      payload: JSON.parse(fixture('issues.opened.json').toString('utf8')),
     });
   });
 
@@ -138,12 +139,13 @@ describe('parseWebhook on the real payloads', () => {
   test('deleted is a deletion of the issue number; a pull request or a non-issue event is no change', () => {
     const opened = JSON.parse(fixture('issues.opened.json').toString('utf8'));
     const headers = { 'x-gitea-delivery': DELIVERY, 'x-gitea-event': 'issues', 'x-gitea-event-type': 'issues' };
-    const deleted = env.provider.parseWebhook(request(JSON.stringify({ ...opened, action: 'deleted', issue: { ...opened.issue, number: 12 } }), headers));
-    expect(deleted).toEqual({ deliveryId: DELIVERY, event: 'issues', action: 'deleted', change: { kind: 'deleted', externalId: '12' } });
+    const deletedBody = { ...opened, action: 'deleted', issue: { ...opened.issue, number: 12 } };
+    const deleted = env.provider.parseWebhook(request(JSON.stringify(deletedBody), headers));
+    expect(deleted).toEqual({ deliveryId: DELIVERY, event: 'issues', action: 'deleted', change: { kind: 'deleted', externalId: '12' }, payload: deletedBody });
     const pr = env.provider.parseWebhook(request(JSON.stringify({ ...opened, issue: { ...opened.issue, pull_request: { merged: false } } }), headers));
     expect(pr.change).toBeNull();
     const push = env.provider.parseWebhook(request(JSON.stringify({ ref: 'refs/heads/main', commits: [] }), { 'x-gitea-delivery': DELIVERY, 'x-gitea-event': 'push' }));
-    expect(push).toEqual({ deliveryId: DELIVERY, event: 'push', action: null, change: null });
+    expect(push).toEqual({ deliveryId: DELIVERY, event: 'push', action: null, change: null, payload: { ref: 'refs/heads/main', commits: [] } });
     const comment = env.provider.parseWebhook(request(JSON.stringify({ ...opened, action: 'created' }), { 'x-gitea-delivery': DELIVERY, 'x-gitea-event': 'issue_comment' }));
     expect(comment).toMatchObject({ event: 'issue_comment', action: 'created', change: null });
   });

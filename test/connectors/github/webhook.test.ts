@@ -135,7 +135,7 @@ describe('parseWebhook', () => {
 
   test('events that are not about an issue of this repository have no change', () => {
     const ping = fixtureProvider.parseWebhook(signed(JSON.stringify({ zen: 'Design for failure.', hook_id: 1 }), { 'x-github-event': 'ping' }));
-    expect(ping).toEqual({ deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', event: 'ping', action: null, change: null });
+    expect(ping).toEqual({ deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', event: 'ping', action: null, change: null, payload: { zen: 'Design for failure.', hook_id: 1 } });
     const pull = fixtureProvider.parseWebhook(signed(JSON.stringify({ action: 'opened', number: 2, pull_request: {} }), { 'x-github-event': 'pull_request' }));
     expect(pull).toMatchObject({ event: 'pull_request', action: 'opened', change: null });
     const other = createGitHubProvider({ baseUrl: 'https://api.github.com', repo: 'octocat/elsewhere', token: 'unused' });

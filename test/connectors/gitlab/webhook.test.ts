@@ -120,6 +120,7 @@ describe('parseWebhook on the real fixtures', () => {
       event: 'Issue Hook',
       action,
       change: { kind: 'upsert', issue: { externalId: '1', url, fields, updatedAt: new Date(updated) } },
+      payload: JSON.parse(delivery.body.toString('utf8')),
     });
   });
 });
@@ -154,9 +155,9 @@ describe('parseWebhook', () => {
 
   test('events that are not about an issue are stored with change null', () => {
     const note = request(JSON.stringify({ object_kind: 'note', object_attributes: { id: 1, note: 'hi', action: 'create' } }), { 'x-gitlab-event': 'Note Hook', 'x-gitlab-event-uuid': 'n1' });
-    expect(gitlab.parseWebhook(note)).toEqual({ deliveryId: 'n1', event: 'Note Hook', action: 'create', change: null });
+    expect(gitlab.parseWebhook(note)).toEqual({ deliveryId: 'n1', event: 'Note Hook', action: 'create', change: null, payload: { object_kind: 'note', object_attributes: { id: 1, note: 'hi', action: 'create' } } });
     const push = request(JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main' }), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': 'p1' });
-    expect(gitlab.parseWebhook(push)).toEqual({ deliveryId: 'p1', event: 'Push Hook', action: null, change: null });
+    expect(gitlab.parseWebhook(push)).toEqual({ deliveryId: 'p1', event: 'Push Hook', action: null, change: null, payload: { object_kind: 'push', ref: 'refs/heads/main' } });
   });
 
   test('bad JSON, a body that is not an issue, or a missing X-Gitlab-Event is a ValidationError', () => {
