@@ -4,35 +4,16 @@
  * enqueues a distinct entity, so every one is a real insert. `npm run bench:api`
  * (BENCH_SECONDS, default 10; BENCH_CONNECTIONS, default 50).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { dropSchema, serverVersion } from '../lib/pg.ts';
 import { fmt } from '../lib/stats.ts';
 import { markdownTable } from '../lib/table.ts';
+import { startServerProcess } from '../lib/server-process.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 50);
 const dbUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
-async function startServer(kind: string) {
-  const child = spawn(process.execPath, [new URL('./server.ts', import.meta.url).pathname, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening (\S+)/.exec(d.toString());
-      if (m) resolve(m[1]!);
-    });
-  });
-  return {
-    url,
-    async stop() {
-      child.removeAllListeners('exit');
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
 
 async function load(url: string, duration: number) {
   let n = 0;
@@ -65,7 +46,7 @@ for (const [label, kind] of [
   ['SyncBridge API on PGlite', 'pglite'],
   ['SyncBridge API on Postgres', 'pg'],
 ] as const) {
-  const server = await startServer(kind);
+  const server = await startServerProcess(new URL('./server.ts', import.meta.url), [kind]);
   try {
     await load(server.url, 2); // warm-up: JIT, pools, PGlite's first pages
     const r = await load(server.url, seconds);

@@ -5,8 +5,8 @@
 import { Hono } from 'hono';
 import { createPgDb } from '../../src/db/pg-driver.ts';
 import { createHttpApp } from '../../src/http/app.ts';
-import { startHttpServer } from '../../src/http/server.ts';
 import { createSyncBridge } from '../../src/syncbridge.ts';
+import { serveUntilSigterm } from '../lib/server-process.ts';
 
 const kind = process.argv[2];
 const url = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,11 +33,4 @@ if (kind === 'bare') {
   throw new Error('usage: node bench/api/server.ts pglite|pg|bare');
 }
 
-const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, apiToken: undefined });
-process.stdout.write(`listening ${server.url}\n`);
-process.on('SIGTERM', () => {
-  void server
-    .close()
-    .then(close)
-    .then(() => process.exit(0));
-});
+await serveUntilSigterm(app, close);

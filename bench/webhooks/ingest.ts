@@ -3,38 +3,19 @@
  * GitHub deliveries at it (every request a delivery id of its own, the issue numbers spread over the
  * bodies), and the check that every 2xx is a stored delivery with its job.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { quoteIdent } from '../../src/db/ident.ts';
 import { withClient } from '../lib/pg.ts';
+import { startServerProcess, type ServerProcess } from '../lib/server-process.ts';
 import type { SignedBody } from './payloads.ts';
 
 export type Variant = 'bare' | 'verify' | 'stored';
 
-export interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
+export type Server = ServerProcess;
 
-export async function startServer(kind: Variant, env: NodeJS.ProcessEnv, args: string[] = []): Promise<Server> {
-  const child = spawn(process.execPath, [new URL('./server.ts', import.meta.url).pathname, kind, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /listening (\S+)/.exec(d.toString());
-      if (m) resolve(m[1]!);
-    });
-  });
-  return {
-    url,
-    async stop() {
-      child.removeAllListeners('exit');
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
+export function startServer(kind: Variant, env: NodeJS.ProcessEnv, args: string[] = []): Promise<Server> {
+  return startServerProcess(new URL('./server.ts', import.meta.url), [kind, ...args], env);
 }
 
 export interface LoadResult {

@@ -15,10 +15,10 @@ import { Hono } from 'hono';
 import { createIssueProvider } from '../../src/connectors/issue-providers.ts';
 import { createPgDb } from '../../src/db/pg-driver.ts';
 import { createHttpApp } from '../../src/http/app.ts';
-import { startHttpServer } from '../../src/http/server.ts';
 import type { IssueWebhookRequest } from '../../src/protocol/issues.ts';
 import type { Received } from '../../src/sync/webhook-inbox.ts';
 import { createSyncBridge } from '../../src/syncbridge.ts';
+import { serveUntilSigterm } from '../lib/server-process.ts';
 import { findConnection, type Connection } from '../../src/twoway/connection-store.ts';
 import { storedChange, type StoredIssueEvent } from '../../src/twoway/inbox-job.ts';
 import { TwoWayService, webhookEndpoint, type TwoWayServiceOptions } from '../../src/twoway/service.ts';
@@ -79,11 +79,4 @@ if (kind === 'bare') {
   throw new Error('usage: node bench/webhooks/server.ts bare|verify|stored <schema> <connection id>');
 }
 
-const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, apiToken: undefined });
-process.stdout.write(`listening ${server.url}\n`);
-process.on('SIGTERM', () => {
-  void server
-    .close()
-    .then(close)
-    .then(() => process.exit(0));
-});
+await serveUntilSigterm(app, close);

@@ -9,6 +9,7 @@ import { NotFound } from '../protocol/errors.ts';
 import type { ScalarField } from './issue-fields.ts';
 import type { FieldConflict } from './merge.ts';
 import { table } from './mirror-store.ts';
+import { newestFirst } from './newest-first.ts';
 
 export type ConflictStatus = 'open' | 'resolved' | 'superseded';
 
@@ -61,23 +62,8 @@ export async function getConflict(q: Queryable, schema: string, id: number, lock
   return rows[0];
 }
 
-export async function listConflicts(q: Queryable, schema: string, filter: { status?: ConflictStatus; issueId?: number; limit?: number } = {}): Promise<ConflictRow[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.status) {
-    params.push(filter.status);
-    where.push(`status = $${params.length}`);
-  }
-  if (filter.issueId !== undefined) {
-    params.push(filter.issueId);
-    where.push(`issue_id = $${params.length}`);
-  }
-  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
-  const { rows } = await q.query<ConflictRow>(
-    `select * from ${table(schema, 'issue_conflicts')} ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${params.length}`,
-    params,
-  );
-  return rows;
+export function listConflicts(q: Queryable, schema: string, filter: { status?: ConflictStatus; issueId?: number; limit?: number } = {}): Promise<ConflictRow[]> {
+  return newestFirst<ConflictRow>(q, schema, 'issue_conflicts', { status: filter.status, issue_id: filter.issueId }, { limit: filter.limit });
 }
 
 export async function markResolved(tx: Queryable, schema: string, id: number, resolution: 'local' | 'remote' | 'value', value: string, now: Date): Promise<ConflictRow> {

@@ -9,6 +9,7 @@ import type { Queryable } from '../db/db.ts';
 import type { JobStore } from '../jobs/store.ts';
 import type { Patch } from './patch.ts';
 import { table, type IssueRow } from './mirror-store.ts';
+import { newestFirst } from './newest-first.ts';
 
 export const ISSUE_PUSH_JOB = 'issue_push';
 
@@ -86,21 +87,6 @@ export async function markDead(q: Queryable, schema: string, issueId: number, up
   ]);
 }
 
-export async function listOutbox(q: Queryable, schema: string, filter: { status?: OutboxStatus; issueId?: number; limit?: number } = {}): Promise<OutboxEntry[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.status) {
-    params.push(filter.status);
-    where.push(`status = $${params.length}`);
-  }
-  if (filter.issueId !== undefined) {
-    params.push(filter.issueId);
-    where.push(`issue_id = $${params.length}`);
-  }
-  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
-  const { rows } = await q.query<OutboxEntry>(
-    `select * from ${table(schema, 'issue_outbox')} ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${params.length}`,
-    params,
-  );
-  return rows;
+export function listOutbox(q: Queryable, schema: string, filter: { status?: OutboxStatus; issueId?: number; limit?: number } = {}): Promise<OutboxEntry[]> {
+  return newestFirst<OutboxEntry>(q, schema, 'issue_outbox', { status: filter.status, issue_id: filter.issueId }, { limit: filter.limit });
 }

@@ -34,6 +34,7 @@ import { issueKey, ISSUE_PUSH_JOB, listOutbox, type OutboxEntry, type OutboxStat
 import { createPollHandler, ISSUE_POLL_JOB, pollEntity, pollScheduleName } from './poll-job.ts';
 import { createPushHandler } from './push-job.ts';
 import { listLog, type LogFilter, type SyncLogRow } from './sync-log.ts';
+import { newestFirst } from './newest-first.ts';
 
 export interface TwoWayServiceOptions {
   db: Db;
@@ -176,22 +177,11 @@ export class TwoWayService {
 
   // ── the mirror ─────────────────────────────────────────────────────────────────────────────
 
-  async listIssues(filter: IssueFilter = {}): Promise<IssueRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, v: unknown) => {
-      params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.connectionId !== undefined) add('connection_id = ?', filter.connectionId);
-    if (filter.status !== undefined) add('sync_status = ?', filter.status);
-    if (!filter.includeDeleted) where.push('deleted_at is null');
-    params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
-    const { rows } = await this.o.db.query<IssueRow>(
-      `select * from ${table(this.o.schema, 'issues')} ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${params.length}`,
-      params,
-    );
-    return rows;
+  listIssues(filter: IssueFilter = {}): Promise<IssueRow[]> {
+    return newestFirst<IssueRow>(this.o.db, this.o.schema, 'issues', { connection_id: filter.connectionId, sync_status: filter.status }, {
+      limit: filter.limit,
+      also: filter.includeDeleted ? [] : ['deleted_at is null'],
+    });
   }
 
   async getIssue(id: number): Promise<IssueDetail> {

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/db.ts';
 import { table } from './mirror-store.ts';
+import { newestFirst } from './newest-first.ts';
 
 export type Direction = 'inbound' | 'outbound' | 'local';
 
@@ -61,20 +62,6 @@ export interface LogFilter {
 }
 
 /** Newest first. */
-export async function listLog(q: Queryable, schema: string, filter: LogFilter = {}): Promise<SyncLogRow[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (filter.connectionId !== undefined) add('connection_id = ?', filter.connectionId);
-  if (filter.issueId !== undefined) add('issue_id = ?', filter.issueId);
-  if (filter.action !== undefined) add('action = ?', filter.action);
-  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
-  const { rows } = await q.query<SyncLogRow>(
-    `select * from ${table(schema, 'issue_sync_log')} ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${params.length}`,
-    params,
-  );
-  return rows;
+export function listLog(q: Queryable, schema: string, filter: LogFilter = {}): Promise<SyncLogRow[]> {
+  return newestFirst<SyncLogRow>(q, schema, 'issue_sync_log', { connection_id: filter.connectionId, issue_id: filter.issueId, action: filter.action }, { limit: filter.limit });
 }

@@ -11,6 +11,8 @@ import type { Faults } from '../../src/fakes/git/common/faults.ts';
 import type { ConnectionView } from '../../src/twoway/service.ts';
 import type { Logger } from '../../src/log.ts';
 import type { SyncBridgeOptions } from '../../src/syncbridge.ts';
+import { createIssueProvider } from '../../src/connectors/issue-providers.ts';
+import type { IssueProvider } from '../../src/protocol/issues.ts';
 import type { Backend } from '../helpers/backends.ts';
 import { testEngine, waitFor, type TestEngine } from '../helpers/engine.ts';
 import { startWorker } from '../helpers/workers.ts';
@@ -108,4 +110,27 @@ export async function startRig(provider: ProviderName, backend: Backend, options
     },
   };
   return rig;
+}
+
+/**
+ * Issue providers for `startRig({ providers })`: the real client, with the methods `override` returns
+ * in place of its own (each may call the real one). For faults no fake can stage, such as an answer lost
+ * after the provider acted.
+ */
+export function overrideProviders(override: (real: IssueProvider) => Partial<IssueProvider>): NonNullable<SyncBridgeOptions['issueProviders']> {
+  return (name, config) => {
+    const real = createIssueProvider(name, config);
+    return {
+      name: real.name,
+      canDelete: real.canDelete,
+      get: real.get.bind(real),
+      listChangedSince: real.listChangedSince.bind(real),
+      create: real.create.bind(real),
+      update: real.update.bind(real),
+      delete: real.delete.bind(real),
+      verifyWebhook: real.verifyWebhook.bind(real),
+      parseWebhook: real.parseWebhook.bind(real),
+      ...override(real),
+    };
+  };
 }

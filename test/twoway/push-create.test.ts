@@ -6,11 +6,10 @@
  * rather than mirroring the issue a second time.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { createIssueProvider } from '../../src/connectors/issue-providers.ts';
 import { UpstreamTimeout } from '../../src/protocol/errors.ts';
 import { testBackends } from '../helpers/backends.ts';
 import { waitFor } from '../helpers/engine.ts';
-import { PROVIDERS, startRig, type TwoWayRig } from './forges.ts';
+import { overrideProviders, PROVIDERS, startRig, type TwoWayRig } from './forges.ts';
 
 let rig: TwoWayRig | undefined;
 afterEach(async () => {
@@ -27,27 +26,17 @@ describe.each(PROVIDERS)('a create whose answer is lost (%s)', (provider) => {
     // job runs: it must wait (snooze) for our create rather than mirror the issue a second time.
     const hooks: { whileUnsettled?: () => Promise<void> } = {};
     rig = await startRig(provider, backends.includes('pg') ? 'pg' : 'pglite', {
-      providers: (name, config) => {
-        const real = createIssueProvider(name, config);
-        return {
-          ...real,
-          get: real.get.bind(real),
-          listChangedSince: real.listChangedSince.bind(real),
-          update: real.update.bind(real),
-          delete: real.delete.bind(real),
-          verifyWebhook: real.verifyWebhook.bind(real),
-          parseWebhook: real.parseWebhook.bind(real),
-          async create(fields, signal) {
-            const made = await real.create(fields, signal);
-            // The first answer never arrives.
-            if (++creates === 1) {
-              await hooks.whileUnsettled?.();
-              throw new UpstreamTimeout('the answer to the create was lost');
-            }
-            return made;
-          },
-        };
-      },
+      providers: overrideProviders((real) => ({
+        async create(fields, signal) {
+          const made = await real.create(fields, signal);
+          // The first answer never arrives.
+          if (++creates === 1) {
+            await hooks.whileUnsettled?.();
+            throw new UpstreamTimeout('the answer to the create was lost');
+          }
+          return made;
+        },
+      })),
     });
     const r = rig;
     hooks.whileUnsettled = async () => {

@@ -4,10 +4,9 @@
  * write (which left the mirror behind the provider for good, found by the convergence property).
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { createIssueProvider } from '../../src/connectors/issue-providers.ts';
 import { testBackends } from '../helpers/backends.ts';
 import { waitFor } from '../helpers/engine.ts';
-import { PROVIDERS, startRig, type TwoWayRig } from './forges.ts';
+import { overrideProviders, PROVIDERS, startRig, type TwoWayRig } from './forges.ts';
 
 let rig: TwoWayRig | undefined;
 afterEach(async () => {
@@ -21,23 +20,13 @@ describe.each(PROVIDERS)('a remote edit between the push’s read and write (%s)
   test('the answer’s other fields reach the mirror; both sides end equal; its webhook changes nothing more', async () => {
     const hooks: { beforeUpdate?: () => void } = {};
     rig = await startRig(provider, backend, {
-      providers: (name, config) => {
-        const real = createIssueProvider(name, config);
-        return {
-          ...real,
-          get: real.get.bind(real),
-          listChangedSince: real.listChangedSince.bind(real),
-          create: real.create.bind(real),
-          delete: real.delete.bind(real),
-          verifyWebhook: real.verifyWebhook.bind(real),
-          parseWebhook: real.parseWebhook.bind(real),
-          async update(externalId, fields, signal) {
-            hooks.beforeUpdate?.();
-            hooks.beforeUpdate = undefined;
-            return real.update(externalId, fields, signal);
-          },
-        };
-      },
+      providers: overrideProviders((real) => ({
+        async update(externalId, fields, signal) {
+          hooks.beforeUpdate?.();
+          hooks.beforeUpdate = undefined;
+          return real.update(externalId, fields, signal);
+        },
+      })),
     });
     const r = rig;
     const created = r.forge.store.remoteCreate(r.repo, { title: 'Before', body: 'body' });
