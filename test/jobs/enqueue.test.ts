@@ -63,6 +63,28 @@ describe.each(testBackends())('enqueue (%s)', (backend) => {
     expect((await e.jobs.metrics()).total_jobs).toBe(1000);
   });
 
+  test('a bulk enqueue returns each job as stored: ids, generated and given correlation ids, mixed job types', async () => {
+    // Large enough for the all-or-nothing fast path, which builds the jobs from what it sent plus the
+    // ids and correlation ids Postgres answered with.
+    const inputs = Array.from({ length: 300 }, (_, i) => ({
+      jobType: i % 3 === 0 ? 'a' : 'b',
+      entityId: `m_${(i * 7919) % 300}`,
+      payload: { i },
+      ...(i % 5 === 0 ? { correlationId: `given-${i}` } : {}),
+      ...(i % 11 === 0 ? { priority: 4, maxRetries: 9 } : {}),
+    }));
+    const results = await e.jobs.enqueueMany(inputs);
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(new Set(results.map((r) => r.job.correlation_id)).size).toBe(300);
+    for (const [i, r] of results.entries()) {
+      const stored = (await e.jobs.get(r.job.id))!;
+      expect(stored).toMatchObject({ job_type: inputs[i]!.jobType, entity_id: inputs[i]!.entityId, payload: { i } });
+      expect(r.job).toEqual(stored);
+      if (i % 5 === 0) expect(stored.correlation_id).toBe(`given-${i}`);
+      else expect(stored.correlation_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+  });
+
   test('bad input is rejected with the field named and nothing written', async () => {
     const bad = [
       { jobType: '', entityId: 'x' },

@@ -170,18 +170,27 @@ describe.each(testBackends())('leases (%s)', (backend) => {
   });
 
   test('graceful shutdown lets running jobs finish, then releases the leases of those that did not', async () => {
+    // The quick job waits for the gate, so that both are seen running however slowly the second is
+    // claimed (a bare 50 ms handler could finish first on a loaded machine), and finishes within the grace.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const w = await startWorker(e, {
       concurrency: 2,
       prefetch: 0,
       handlers: {
-        quick: () => new Promise((r) => setTimeout(r, 50)),
+        quick: async () => {
+          await gate;
+          await new Promise((r) => setTimeout(r, 50));
+        },
         stuck: (_job, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
       },
     });
     const quick = (await e.jobs.enqueue({ jobType: 'quick', entityId: 'q' })).job;
     const stuck = (await e.jobs.enqueue({ jobType: 'stuck', entityId: 's' })).job;
     await waitFor('both running', async () => (await e.jobs.list({ status: ['running'] })).length === 2);
-    await w.stop(300);
+    const stopping = w.stop(300);
+    release();
+    await stopping;
 
     expect((await e.jobs.get(quick.id))!.status).toBe('succeeded');
     const s = await e.jobs.getWithAttempts(stuck.id);
