@@ -4,25 +4,17 @@
  * UpstreamUnavailable, a refused token is AuthError, a slow answer UpstreamTimeout, a caller's abort is that abort.
  * A failed write changes nothing.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { retryAtOf } from '../../../src/connectors/gitlab/rate-limit.ts';
-import { createGitLabProvider } from '../../../src/connectors/gitlab/index.ts';
-import type { FakeGitLab } from '../../../src/fakes/git/gitlab/index.ts';
 import { AuthError, UpstreamRateLimited, UpstreamTimeout, UpstreamUnavailable } from '../../../src/protocol/errors.ts';
-import type { IssueProvider } from '../../../src/protocol/issues.ts';
-import { PROJECT, providerFor, startFake, testClock, type Clock } from './helpers.ts';
+import { PROJECT, useFakeGitLab } from './helpers.ts';
 
-let clock: Clock;
-let fake: FakeGitLab;
-let gitlab: IssueProvider;
+const env = useFakeGitLab();
 
-beforeEach(async () => {
-  clock = testClock();
-  fake = await startFake(clock);
-  gitlab = providerFor(fake.url, clock);
-  fake.store.create(PROJECT, { title: 'Existing', labels: ['bug'] }, { quiet: true });
+// Registered after useFakeGitLab's, so it runs on each test's fresh fake.
+beforeEach(() => {
+  env.fake.store.create(PROJECT, { title: 'Existing', labels: ['bug'] }, { quiet: true });
 });
-afterEach(() => fake.close());
 
 async function failure(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -35,29 +27,27 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
 
 describe('rate limits', () => {
   test('an injected 429 is UpstreamRateLimited at now + Retry-After', async () => {
-    fake.faults.inject(1, 'rate_limit', { retryAfterSeconds: 30 });
-    const err = (await failure(gitlab.get('1'))) as UpstreamRateLimited;
+    env.fake.faults.inject(1, 'rate_limit', { retryAfterSeconds: 30 });
+    const err = (await failure(env.provider.get('1'))) as UpstreamRateLimited;
     expect(err).toBeInstanceOf(UpstreamRateLimited);
     expect(err.retryable).toBe(true);
-    expect(err.retryAt).toEqual(new Date(clock.ms + 30_000));
+    expect(err.retryAt).toEqual(new Date(env.clock + 30_000));
   });
 
   test('Rack::Attack’s throttle: the 429 past the limit names the end of the window', async () => {
-    await fake.close();
     // Windows start on the minute (epoch-aligned): 12:00:10 is inside the window ending 12:01:00.
-    clock.ms += 10_000;
-    fake = await startFake(clock, { rateLimit: { limit: 2, windowSeconds: 60 } });
-    gitlab = providerFor(fake.url, clock);
-    fake.store.create(PROJECT, { title: 'Existing' }, { quiet: true });
-    await gitlab.get('1');
-    await gitlab.listChangedSince(null, null);
-    const err = (await failure(gitlab.update('1', { title: 'too many' }))) as UpstreamRateLimited;
+    env.clock += 10_000;
+    await env.restart({ rateLimit: { limit: 2, windowSeconds: 60 } });
+    env.fake.store.create(PROJECT, { title: 'Existing' }, { quiet: true });
+    await env.provider.get('1');
+    await env.provider.listChangedSince(null, null);
+    const err = (await failure(env.provider.update('1', { title: 'too many' }))) as UpstreamRateLimited;
     expect(err).toBeInstanceOf(UpstreamRateLimited);
-    expect(err.retryAt).toEqual(new Date(clock.ms + 50_000));
+    expect(err.retryAt).toEqual(new Date(env.clock + 50_000));
     expect(err.detail).toMatchObject({ status: 429, ratelimit_name: 'throttle_authenticated_api' });
-    expect(fake.store.get(PROJECT, 1)!.title).toBe('Existing');
-    clock.ms += 50_000;
-    expect((await gitlab.update('1', { title: 'after the window' })).fields.title).toBe('after the window');
+    expect(env.fake.store.get(PROJECT, 1)!.title).toBe('Existing');
+    env.clock += 50_000;
+    expect((await env.provider.update('1', { title: 'after the window' })).fields.title).toBe('after the window');
   });
 
   test('without Retry-After the reset headers decide: RateLimit-ResetTime, then RateLimit-Reset', () => {
@@ -73,50 +63,49 @@ describe('rate limits', () => {
 
 describe('other failures', () => {
   test('a 500 (and 502, 503) is UpstreamUnavailable, and the write it refused did not happen', async () => {
-    fake.faults.inject(1, 'server_error', { status: 500, method: 'PUT' });
-    fake.faults.inject(1, 'server_error', { status: 502, method: 'POST' });
-    fake.faults.inject(1, 'server_error', { status: 503, method: 'GET' });
-    const put = await failure(gitlab.update('1', { title: 'lost' }));
+    env.fake.faults.inject(1, 'server_error', { status: 500, method: 'PUT' });
+    env.fake.faults.inject(1, 'server_error', { status: 502, method: 'POST' });
+    env.fake.faults.inject(1, 'server_error', { status: 503, method: 'GET' });
+    const put = await failure(env.provider.update('1', { title: 'lost' }));
     expect(put).toBeInstanceOf(UpstreamUnavailable);
     expect((put as UpstreamUnavailable).retryable).toBe(true);
-    expect(fake.store.get(PROJECT, 1)!.title).toBe('Existing');
-    expect(await failure(gitlab.create({ title: 'lost', body: '', state: 'open', labels: [], assignees: [] }))).toBeInstanceOf(UpstreamUnavailable);
-    expect(fake.store.count(PROJECT)).toBe(1);
-    expect(await failure(gitlab.listChangedSince(null, null))).toBeInstanceOf(UpstreamUnavailable);
+    expect(env.fake.store.get(PROJECT, 1)!.title).toBe('Existing');
+    expect(await failure(env.provider.create({ title: 'lost', body: '', state: 'open', labels: [], assignees: [] }))).toBeInstanceOf(UpstreamUnavailable);
+    expect(env.fake.store.count(PROJECT)).toBe(1);
+    expect(await failure(env.provider.listChangedSince(null, null))).toBeInstanceOf(UpstreamUnavailable);
   });
 
   test('a closed issue whose closing PUT fails exists open, and the error names it', async () => {
-    fake.faults.inject(1, 'server_error', { status: 500, method: 'PUT' });
-    const err = (await failure(gitlab.create({ title: 'born closed', body: '', state: 'closed', labels: [], assignees: [] }))) as UpstreamUnavailable;
+    env.fake.faults.inject(1, 'server_error', { status: 500, method: 'PUT' });
+    const err = (await failure(env.provider.create({ title: 'born closed', body: '', state: 'closed', labels: [], assignees: [] }))) as UpstreamUnavailable;
     expect(err).toBeInstanceOf(UpstreamUnavailable);
     expect(err.detail).toMatchObject({ created_external_id: '2' });
-    expect(fake.store.get(PROJECT, 2)).toMatchObject({ title: 'born closed', state: 'open' });
+    expect(env.fake.store.get(PROJECT, 2)).toMatchObject({ title: 'born closed', state: 'open' });
   });
 
   test('a token GitLab refuses is AuthError, not retryable, and the token is in no message', async () => {
-    await fake.close();
-    fake = await startFake(clock, { tokens: ['glpat-good'] });
-    const bad = providerFor(fake.url, clock, { token: 'glpat-revoked-secret' });
+    await env.restart({ tokens: ['glpat-good'] });
+    const bad = env.providerWith({ token: 'glpat-revoked-secret' });
     const err = (await failure(bad.get('1'))) as AuthError;
     expect(err).toBeInstanceOf(AuthError);
     expect(err.retryable).toBe(false);
     expect(`${err.message} ${JSON.stringify(err.detail)}`).not.toContain('glpat-revoked-secret');
     expect(await failure(bad.listChangedSince(null, null))).toBeInstanceOf(AuthError);
     // The good token authenticates with Authorization: Bearer.
-    fake.store.create(PROJECT, { title: 'ok' }, { quiet: true });
-    expect((await providerFor(fake.url, clock, { token: 'glpat-good' }).get('1'))?.fields.title).toBe('ok');
+    env.fake.store.create(PROJECT, { title: 'ok' }, { quiet: true });
+    expect((await env.providerWith({ token: 'glpat-good' }).get('1'))?.fields.title).toBe('ok');
   });
 
   test('an answer slower than timeoutMs is UpstreamTimeout', async () => {
-    fake.faults.set({ timeoutMs: 5_000 });
-    fake.faults.inject(1, 'timeout');
-    const quick = createGitLabProvider({ baseUrl: `${fake.url}/api/v4`, repo: PROJECT, token: 't', timeoutMs: 200 }, { now: clock.now });
+    env.fake.faults.set({ timeoutMs: 5_000 });
+    env.fake.faults.inject(1, 'timeout');
+    const quick = env.providerWith({ token: 't', timeoutMs: 200 });
     expect(await failure(quick.get('1'))).toBeInstanceOf(UpstreamTimeout);
   });
 
   test('the caller’s abort is that abort', async () => {
     const controller = new AbortController();
     controller.abort(new Error('lease lost'));
-    expect(await failure(gitlab.get('1', controller.signal))).toMatchObject({ message: 'lease lost' });
+    expect(await failure(env.provider.get('1', controller.signal))).toMatchObject({ message: 'lease lost' });
   });
 });

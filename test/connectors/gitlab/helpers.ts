@@ -1,13 +1,15 @@
 /**
- * Shared by the GitLab provider's tests: the fake GitLab on loopback on a test clock, a provider pointed at it, a
- * walk over every page the way the engine walks them, and a users front (see startUsersFront).
+ * Shared by the GitLab provider's tests: useFakeGitLab (a fresh fake GitLab on loopback per test, on a test clock,
+ * and a provider pointed at its API root `<url>/api/v4`), a walk over every page the way the engine walks them, and
+ * a users front (see startUsersFront).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { createGitLabProvider } from '../../../src/connectors/gitlab/index.ts';
 import { startFakeGitLab, type FakeGitLab, type FakeGitLabOptions } from '../../../src/fakes/git/gitlab/index.ts';
-import type { IssueProvider, RemoteIssue } from '../../../src/protocol/issues.ts';
+import type { IssueProvider, IssueProviderConfig, RemoteIssue } from '../../../src/protocol/issues.ts';
 
 export const PROJECT = 'gitlab-org/hello-world';
 export const START = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -17,23 +19,38 @@ export const FIXTURES = resolve(import.meta.dirname, '../../fixtures/gitlab-webh
 /** The token drone/go-scm's tests deliver these fixtures with (SOURCE.md). */
 export const FIXTURE_TOKEN = '9edf3260d727e29d906bdb10c8a099a';
 
-/** A settable clock shared by the fake and the provider. */
-export interface Clock {
-  now: () => number;
-  ms: number;
+export interface GitLabTestEnv {
+  fake: FakeGitLab;
+  provider: IssueProvider;
+  /** The clock the fake and every provider read, epoch ms; tests move it forward. */
+  clock: number;
+  /** Replaces the fake (e.g. to restrict tokens or turn the throttle on); the provider follows. */
+  restart(options?: FakeGitLabOptions, config?: Partial<IssueProviderConfig>): Promise<void>;
+  /** A provider for the current fake with other settings (another token, project or API root). */
+  providerWith(config?: Partial<IssueProviderConfig>): IssueProvider;
 }
 
-export function testClock(start = START): Clock {
-  const clock: Clock = { ms: start, now: () => clock.ms };
-  return clock;
-}
-
-export function startFake(clock: Clock, options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
-  return startFakeGitLab({ now: clock.now, rateLimit: null, ...options });
-}
-
-export function providerFor(url: string, clock: Clock, options: { repo?: string; token?: string } = {}): IssueProvider {
-  return createGitLabProvider({ baseUrl: `${url}/api/v4`, repo: options.repo ?? PROJECT, token: options.token ?? TOKEN, timeoutMs: 5_000 }, { now: clock.now });
+/** Registers beforeEach/afterEach that start and stop a fresh fake per test. */
+export function useFakeGitLab(): GitLabTestEnv {
+  const env = { clock: START } as GitLabTestEnv;
+  // The provider reads the same clock as the fake, so Retry-After and webhook-timestamp checks use test time.
+  env.providerWith = (config = {}) =>
+    createGitLabProvider({ baseUrl: `${env.fake.url}/api/v4`, repo: PROJECT, token: TOKEN, timeoutMs: 5_000, ...config }, { now: () => env.clock });
+  env.restart = async (options = {}, config = {}) => {
+    await env.fake?.close();
+    // The fake's throttle (GitLab.com's 2000/min by default) is off unless a test turns it on, so only the tests
+    // about rate limits ever see a 429 from it.
+    env.fake = await startFakeGitLab({ now: () => env.clock, rateLimit: null, ...options });
+    env.provider = env.providerWith(config);
+  };
+  beforeEach(async () => {
+    env.clock = START;
+    await env.restart();
+  });
+  afterEach(async () => {
+    await env.fake.close();
+  });
+  return env;
 }
 
 /** Every page from `since`, following each `next`, as the engine does; the pages' issues in order. */

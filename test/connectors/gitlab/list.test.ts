@@ -3,70 +3,59 @@
  * 100; `updated_after` honoured (inclusive); issues sharing one instant across more than a page; and the reason the
  * token is a keyset and not a page number: an issue edited mid-walk must not push another one off a page boundary.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { FakeGitLab } from '../../../src/fakes/git/gitlab/index.ts';
+import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../../src/protocol/errors.ts';
-import type { IssueProvider } from '../../../src/protocol/issues.ts';
-import { PROJECT, providerFor, startFake, testClock, walk, type Clock } from './helpers.ts';
+import { PROJECT, useFakeGitLab, walk } from './helpers.ts';
 
-let clock: Clock;
-let fake: FakeGitLab;
-let gitlab: IssueProvider;
-
-beforeEach(async () => {
-  clock = testClock();
-  fake = await startFake(clock);
-  gitlab = providerFor(fake.url, clock);
-});
-afterEach(() => fake.close());
+const env = useFakeGitLab();
 
 const iids = (issues: { externalId: string }[]) => issues.map((i) => Number(i.externalId));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('listChangedSince', () => {
   test('visits every issue exactly once over several pages, oldest update first, every state', async () => {
-    fake.store.seed(PROJECT, 250, { stepMs: 1_000 });
+    env.fake.store.seed(PROJECT, 250, { stepMs: 1_000 });
     // Updates in another order than creation, so the order is by updated_at, not by iid.
-    clock.ms += 1_000;
-    fake.store.remoteEdit(PROJECT, 7, { title: 'edited first' });
-    clock.ms += 1_000;
-    fake.store.remoteEdit(PROJECT, 3, { title: 'edited second' });
-    const { issues, pages } = await walk(gitlab, null);
+    env.clock += 1_000;
+    env.fake.store.remoteEdit(PROJECT, 7, { title: 'edited first' });
+    env.clock += 1_000;
+    env.fake.store.remoteEdit(PROJECT, 3, { title: 'edited second' });
+    const { issues, pages } = await walk(env.provider, null);
     expect(pages).toBe(3);
     expect(iids(issues)).toEqual([...range(1, 250).filter((n) => n !== 3 && n !== 7), 7, 3]);
     const times = issues.map((i) => i.updatedAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(new Set(issues.map((i) => i.fields.state))).toEqual(new Set(['open', 'closed']));
     // GitLab's largest page, sorted by updated_at ascending, all states (no `state` parameter), the project's issues.
-    const first = fake.requests[0]!;
+    const first = env.fake.requests[0]!;
     expect(first.query).toEqual({ scope: 'all', order_by: 'updated_at', sort: 'asc', per_page: '100', page: '1' });
   });
 
   test('since: only issues updated at or after it (inclusive, to the millisecond)', async () => {
-    const seeded = fake.store.seed(PROJECT, 150, { stepMs: 1_000 });
+    const seeded = env.fake.store.seed(PROJECT, 150, { stepMs: 1_000 });
     const since = new Date(seeded[119]!.updated_at);
-    const { issues } = await walk(gitlab, since);
+    const { issues } = await walk(env.provider, since);
     expect(iids(issues)).toEqual(range(120, 150));
-    expect(fake.requests[0]!.query.updated_after).toBe(since.toISOString());
-    expect(await walk(gitlab, new Date(clock.ms + 1))).toEqual({ issues: [], pages: 1 });
+    expect(env.fake.requests[0]!.query.updated_after).toBe(since.toISOString());
+    expect(await walk(env.provider, new Date(env.clock + 1))).toEqual({ issues: [], pages: 1 });
   });
 
   test('more issues at one instant than fit on a page are still each visited once', async () => {
-    fake.store.seed(PROJECT, 230, { stepMs: 0 });
-    clock.ms += 5;
-    fake.store.seed(PROJECT, 20, { stepMs: 0 });
-    const { issues } = await walk(gitlab, null);
+    env.fake.store.seed(PROJECT, 230, { stepMs: 0 });
+    env.clock += 5;
+    env.fake.store.seed(PROJECT, 20, { stepMs: 0 });
+    const { issues } = await walk(env.provider, null);
     expect(iids(issues).sort((a, b) => a - b)).toEqual(range(1, 250));
     expect(new Set(iids(issues)).size).toBe(250);
   });
 
   test('an issue edited mid-walk does not push another past a page boundary (it is seen again, newer)', async () => {
-    fake.store.seed(PROJECT, 250, { stepMs: 1_000 });
-    const { issues } = await walk(gitlab, null, (page) => {
+    env.fake.store.seed(PROJECT, 250, { stepMs: 1_000 });
+    const { issues } = await walk(env.provider, null, (page) => {
       if (page !== 1) return;
       // Issue 5 was on page 1; edited now, it moves to the end and every later issue moves up one place.
-      clock.ms += 1_000;
-      fake.store.remoteEdit(PROJECT, 5, { title: 'edited during the walk' });
+      env.clock += 1_000;
+      env.fake.store.remoteEdit(PROJECT, 5, { title: 'edited during the walk' });
     });
     expect(new Set(iids(issues))).toEqual(new Set(range(1, 250)));
     expect(iids(issues).filter((n) => n === 5)).toHaveLength(2);
@@ -74,12 +63,12 @@ describe('listChangedSince', () => {
   });
 
   test('an empty project is one empty page', async () => {
-    expect(await gitlab.listChangedSince(null, null)).toEqual({ issues: [], next: null });
+    expect(await env.provider.listChangedSince(null, null)).toEqual({ issues: [], next: null });
   });
 
   test('a token that is not one of ours is a ValidationError', async () => {
-    await expect(gitlab.listChangedSince(null, 'page=2')).rejects.toBeInstanceOf(ValidationError);
-    await expect(gitlab.listChangedSince(null, Buffer.from('{"a":null,"s":[],"p":0}').toString('base64url'))).rejects.toBeInstanceOf(ValidationError);
-    await expect(gitlab.listChangedSince(new Date(Number.NaN), null)).rejects.toBeInstanceOf(ValidationError);
+    await expect(env.provider.listChangedSince(null, 'page=2')).rejects.toBeInstanceOf(ValidationError);
+    await expect(env.provider.listChangedSince(null, Buffer.from('{"a":null,"s":[],"p":0}').toString('base64url'))).rejects.toBeInstanceOf(ValidationError);
+    await expect(env.provider.listChangedSince(new Date(Number.NaN), null)).rejects.toBeInstanceOf(ValidationError);
   });
 });

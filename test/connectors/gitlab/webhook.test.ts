@@ -9,23 +9,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../src/fakes/git/common/receiver.ts';
-import type { FakeGitLab } from '../../../src/fakes/git/gitlab/index.ts';
 import { AuthError, ValidationError } from '../../../src/protocol/errors.ts';
-import type { IssueProvider, IssueWebhookRequest } from '../../../src/protocol/issues.ts';
-import { FIXTURE_TOKEN, FIXTURES, PROJECT, providerFor, START, startFake, testClock, type Clock } from './helpers.ts';
+import type { IssueWebhookRequest } from '../../../src/protocol/issues.ts';
+import { FIXTURE_TOKEN, FIXTURES, PROJECT, START, useFakeGitLab } from './helpers.ts';
 
 const SECRET = 'hook-secret-4f1c';
 
-let clock: Clock;
-let fake: FakeGitLab;
-let gitlab: IssueProvider;
-
-beforeEach(async () => {
-  clock = testClock();
-  fake = await startFake(clock);
-  gitlab = providerFor(fake.url, clock);
-});
-afterEach(() => fake.close());
+const env = useFakeGitLab();
 
 function request(body: string | Buffer, headers: Record<string, string | undefined>): IssueWebhookRequest {
   return { headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body) };
@@ -53,12 +43,12 @@ function thrown(fn: () => unknown): unknown {
 
 describe('verifyWebhook', () => {
   test('the token equal to the secret verifies; nothing is returned', () => {
-    expect(gitlab.verifyWebhook(fixture('open'), FIXTURE_TOKEN)).toBeUndefined();
+    expect(env.provider.verifyWebhook(fixture('open'), FIXTURE_TOKEN)).toBeUndefined();
   });
 
   test('a missing or empty X-Gitlab-Token is an AuthError naming the header', () => {
     for (const token of [undefined, '']) {
-      const err = thrown(() => gitlab.verifyWebhook(fixture('open', { 'x-gitlab-token': token }), FIXTURE_TOKEN));
+      const err = thrown(() => env.provider.verifyWebhook(fixture('open', { 'x-gitlab-token': token }), FIXTURE_TOKEN));
       expect(err).toBeInstanceOf(AuthError);
       expect((err as AuthError).message).toMatch(/X-Gitlab-Token/);
     }
@@ -66,7 +56,7 @@ describe('verifyWebhook', () => {
 
   test('a wrong token — shorter, longer, or one character off — is an AuthError that echoes neither value', () => {
     for (const token of [FIXTURE_TOKEN.slice(0, -1), `${FIXTURE_TOKEN}0`, `${FIXTURE_TOKEN.slice(0, -1)}b`, 'x']) {
-      const err = thrown(() => gitlab.verifyWebhook(fixture('open', { 'x-gitlab-token': token }), FIXTURE_TOKEN)) as AuthError;
+      const err = thrown(() => env.provider.verifyWebhook(fixture('open', { 'x-gitlab-token': token }), FIXTURE_TOKEN)) as AuthError;
       expect(err).toBeInstanceOf(AuthError);
       expect(err.message).toMatch(/X-Gitlab-Token/);
       expect(`${err.message} ${JSON.stringify(err.detail ?? {})}`).not.toContain(FIXTURE_TOKEN.slice(0, 8));
@@ -74,7 +64,7 @@ describe('verifyWebhook', () => {
   });
 
   test('no configured secret cannot verify anything', () => {
-    expect(thrown(() => gitlab.verifyWebhook(fixture('open', { 'x-gitlab-token': '' }), ''))).toBeInstanceOf(ValidationError);
+    expect(thrown(() => env.provider.verifyWebhook(fixture('open', { 'x-gitlab-token': '' }), ''))).toBeInstanceOf(ValidationError);
   });
 
   describe('signing token (Standard Webhooks headers, reference §7)', () => {
@@ -85,15 +75,15 @@ describe('verifyWebhook', () => {
       request('Hello, World!', { 'webhook-id': id, 'webhook-timestamp': '1700000000', 'webhook-signature': 'v1,BdbM4XE/hsZgND5GyN2i/LEqinBRuBj6DtEf9Q40y8w=', ...headers });
 
     test('the reference vector verifies', () => {
-      clock.ms = 1_700_000_000_000 + 60_000;
-      expect(providerFor(fake.url, clock).verifyWebhook(signed(), signingToken)).toBeUndefined();
+      env.clock = 1_700_000_000_000 + 60_000;
+      expect(env.providerWith().verifyWebhook(signed(), signingToken)).toBeUndefined();
       // One of several space-separated signatures (a key rotation) is enough.
-      expect(providerFor(fake.url, clock).verifyWebhook(signed({ 'webhook-signature': 'v1,AAAA v1,BdbM4XE/hsZgND5GyN2i/LEqinBRuBj6DtEf9Q40y8w=' }), signingToken)).toBeUndefined();
+      expect(env.providerWith().verifyWebhook(signed({ 'webhook-signature': 'v1,AAAA v1,BdbM4XE/hsZgND5GyN2i/LEqinBRuBj6DtEf9Q40y8w=' }), signingToken)).toBeUndefined();
     });
 
     test('a changed body, id or timestamp, or a stale timestamp, is an AuthError', () => {
-      clock.ms = 1_700_000_000_000;
-      const p = providerFor(fake.url, clock);
+      env.clock = 1_700_000_000_000;
+      const p = env.providerWith();
       expect(thrown(() => p.verifyWebhook({ ...signed(), body: Buffer.from('Hello, World?') }, signingToken))).toBeInstanceOf(AuthError);
       expect(thrown(() => p.verifyWebhook(signed({ 'webhook-id': 'other' }), signingToken))).toBeInstanceOf(AuthError);
       const resigned = createHmac('sha256', Buffer.from(signingToken.slice(6), 'base64')).update(`${id}.1699999000.Hello, World!`).digest('base64');
@@ -114,8 +104,8 @@ describe('parseWebhook on the real fixtures', () => {
   ];
   test.each(cases)('issue.%s.json verifies with its token and is an upsert (action %s)', (name, action, fields, updated) => {
     const delivery = fixture(name);
-    gitlab.verifyWebhook(delivery, FIXTURE_TOKEN);
-    expect(gitlab.parseWebhook(delivery)).toEqual({
+    env.provider.verifyWebhook(delivery, FIXTURE_TOKEN);
+    expect(env.provider.parseWebhook(delivery)).toEqual({
       deliveryId: `uuid-${name}`,
       event: 'Issue Hook',
       action,
@@ -127,9 +117,9 @@ describe('parseWebhook on the real fixtures', () => {
 
 describe('parseWebhook', () => {
   test('the delivery id is X-Gitlab-Event-UUID, else Idempotency-Key; never the hook’s own X-Gitlab-Webhook-UUID', () => {
-    expect(gitlab.parseWebhook(fixture('open', { 'idempotency-key': 'idem-1' })).deliveryId).toBe('uuid-open');
-    expect(gitlab.parseWebhook(fixture('open', { 'x-gitlab-event-uuid': undefined, 'idempotency-key': 'idem-1' })).deliveryId).toBe('idem-1');
-    const err = thrown(() => gitlab.parseWebhook(fixture('open', { 'x-gitlab-event-uuid': undefined, 'x-gitlab-webhook-uuid': 'hook-1' })));
+    expect(env.provider.parseWebhook(fixture('open', { 'idempotency-key': 'idem-1' })).deliveryId).toBe('uuid-open');
+    expect(env.provider.parseWebhook(fixture('open', { 'x-gitlab-event-uuid': undefined, 'idempotency-key': 'idem-1' })).deliveryId).toBe('idem-1');
+    const err = thrown(() => env.provider.parseWebhook(fixture('open', { 'x-gitlab-event-uuid': undefined, 'x-gitlab-webhook-uuid': 'hook-1' })));
     expect(err).toBeInstanceOf(ValidationError);
   });
 
@@ -139,36 +129,36 @@ describe('parseWebhook', () => {
     body.object_attributes.updated_at = '2013-12-03T17:15:43Z';
     body.assignees = [{ id: 7, name: 'Alice', username: 'alice' }, { id: 8, name: 'Bob', username: 'bob' }];
     body.object_attributes.assignee_ids = [7, 8];
-    const event = gitlab.parseWebhook(request(JSON.stringify(body), { 'x-gitlab-event': 'Issue Hook', 'x-gitlab-event-uuid': 'u1' }));
+    const event = env.provider.parseWebhook(request(JSON.stringify(body), { 'x-gitlab-event': 'Issue Hook', 'x-gitlab-event-uuid': 'u1' }));
     expect(event.change).toMatchObject({ kind: 'upsert', issue: { fields: { body: '', assignees: ['alice', 'bob'] }, updatedAt: new Date('2013-12-03T17:15:43Z') } });
   });
 
   test('assignee_ids without assignees are read through known ids, and refused when unknown', async () => {
     const body = JSON.parse(readFileSync(resolve(FIXTURES, 'issue.open.json'), 'utf8'));
-    body.object_attributes.assignee_ids = [fake.store.user('alice').id];
+    body.object_attributes.assignee_ids = [env.fake.store.user('alice').id];
     const delivery = request(JSON.stringify(body), { 'x-gitlab-event': 'Issue Hook', 'x-gitlab-event-uuid': 'u2' });
-    expect(thrown(() => gitlab.parseWebhook(delivery))).toBeInstanceOf(ValidationError);
-    fake.store.create(PROJECT, { title: 't', assignees: ['alice'] }, { quiet: true });
-    await gitlab.get('1');
-    expect(gitlab.parseWebhook(delivery).change).toMatchObject({ issue: { fields: { assignees: ['alice'] } } });
+    expect(thrown(() => env.provider.parseWebhook(delivery))).toBeInstanceOf(ValidationError);
+    env.fake.store.create(PROJECT, { title: 't', assignees: ['alice'] }, { quiet: true });
+    await env.provider.get('1');
+    expect(env.provider.parseWebhook(delivery).change).toMatchObject({ issue: { fields: { assignees: ['alice'] } } });
   });
 
   test('events that are not about an issue are stored with change null', () => {
     const note = request(JSON.stringify({ object_kind: 'note', object_attributes: { id: 1, note: 'hi', action: 'create' } }), { 'x-gitlab-event': 'Note Hook', 'x-gitlab-event-uuid': 'n1' });
-    expect(gitlab.parseWebhook(note)).toEqual({ deliveryId: 'n1', event: 'Note Hook', action: 'create', change: null, payload: { object_kind: 'note', object_attributes: { id: 1, note: 'hi', action: 'create' } } });
+    expect(env.provider.parseWebhook(note)).toEqual({ deliveryId: 'n1', event: 'Note Hook', action: 'create', change: null, payload: { object_kind: 'note', object_attributes: { id: 1, note: 'hi', action: 'create' } } });
     const push = request(JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main' }), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': 'p1' });
-    expect(gitlab.parseWebhook(push)).toEqual({ deliveryId: 'p1', event: 'Push Hook', action: null, change: null, payload: { object_kind: 'push', ref: 'refs/heads/main' } });
+    expect(env.provider.parseWebhook(push)).toEqual({ deliveryId: 'p1', event: 'Push Hook', action: null, change: null, payload: { object_kind: 'push', ref: 'refs/heads/main' } });
   });
 
   test('bad JSON, a body that is not an issue, or a missing X-Gitlab-Event is a ValidationError', () => {
     const h = { 'x-gitlab-event': 'Issue Hook', 'x-gitlab-event-uuid': 'u' };
-    expect(thrown(() => gitlab.parseWebhook(request('{not json', h)))).toBeInstanceOf(ValidationError);
-    expect(thrown(() => gitlab.parseWebhook(request('[1,2]', h)))).toBeInstanceOf(ValidationError);
-    expect(thrown(() => gitlab.parseWebhook(request(JSON.stringify({ object_kind: 'issue', object_attributes: { iid: 1 } }), h)))).toBeInstanceOf(ValidationError);
+    expect(thrown(() => env.provider.parseWebhook(request('{not json', h)))).toBeInstanceOf(ValidationError);
+    expect(thrown(() => env.provider.parseWebhook(request('[1,2]', h)))).toBeInstanceOf(ValidationError);
+    expect(thrown(() => env.provider.parseWebhook(request(JSON.stringify({ object_kind: 'issue', object_attributes: { iid: 1 } }), h)))).toBeInstanceOf(ValidationError);
     const badTime = JSON.parse(readFileSync(resolve(FIXTURES, 'issue.open.json'), 'utf8'));
     badTime.object_attributes.updated_at = 'yesterday';
-    expect(thrown(() => gitlab.parseWebhook(request(JSON.stringify(badTime), h)))).toBeInstanceOf(ValidationError);
-    const err = thrown(() => gitlab.parseWebhook(fixture('open', { 'x-gitlab-event': undefined })));
+    expect(thrown(() => env.provider.parseWebhook(request(JSON.stringify(badTime), h)))).toBeInstanceOf(ValidationError);
+    const err = thrown(() => env.provider.parseWebhook(fixture('open', { 'x-gitlab-event': undefined })));
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).message).toMatch(/X-Gitlab-Event/);
   });
@@ -187,24 +177,24 @@ describe('deliveries from the fake GitLab', () => {
   });
 
   test('each verifies with the hook secret and parses to the issue the API then shows; a wrong secret is refused', async () => {
-    fake.webhooks.subscribe(PROJECT, { url: receiver.url, secret: SECRET });
-    fake.store.user('alice');
-    fake.store.create(PROJECT, { title: 'Seen', assignees: ['alice'] }, { quiet: true });
-    await gitlab.get('1'); // learns alice's id
-    clock.ms += 1_000;
-    await gitlab.create({ title: 'From the API', body: 'b', state: 'open', labels: ['bug'], assignees: ['alice'] });
-    clock.ms += 1_000;
-    await gitlab.update('2', { state: 'closed', labels: ['bug', 'done'] });
-    clock.ms += 1_000;
-    fake.store.remoteEdit(PROJECT, 2, { state: 'open', assignees: [] });
-    await fake.webhooks.flush();
+    env.fake.webhooks.subscribe(PROJECT, { url: receiver.url, secret: SECRET });
+    env.fake.store.user('alice');
+    env.fake.store.create(PROJECT, { title: 'Seen', assignees: ['alice'] }, { quiet: true });
+    await env.provider.get('1'); // learns alice's id
+    env.clock += 1_000;
+    await env.provider.create({ title: 'From the API', body: 'b', state: 'open', labels: ['bug'], assignees: ['alice'] });
+    env.clock += 1_000;
+    await env.provider.update('2', { state: 'closed', labels: ['bug', 'done'] });
+    env.clock += 1_000;
+    env.fake.store.remoteEdit(PROJECT, 2, { state: 'open', assignees: [] });
+    await env.fake.webhooks.flush();
     expect(receiver.received).toHaveLength(3);
 
     const events = receiver.received.map((d) => {
       const req = asRequest(d);
-      gitlab.verifyWebhook(req, SECRET);
-      expect(thrown(() => gitlab.verifyWebhook(req, 'not-the-secret'))).toBeInstanceOf(AuthError);
-      return gitlab.parseWebhook(req);
+      env.provider.verifyWebhook(req, SECRET);
+      expect(thrown(() => env.provider.verifyWebhook(req, 'not-the-secret'))).toBeInstanceOf(AuthError);
+      return env.provider.parseWebhook(req);
     });
     expect(events.map((e) => [e.event, e.action, e.change?.kind])).toEqual([
       ['Issue Hook', 'open', 'upsert'],
@@ -217,6 +207,6 @@ describe('deliveries from the fake GitLab', () => {
     expect(snapshots[0]).toMatchObject({ externalId: '2', fields: { title: 'From the API', body: 'b', state: 'open', labels: ['bug'], assignees: ['alice'] }, updatedAt: new Date(START + 1_000) });
     expect(snapshots[1]).toMatchObject({ fields: { state: 'closed', labels: ['bug', 'done'], assignees: ['alice'] } });
     // The last snapshot is what the API shows now (webhook times are whole seconds; these edits were on the second).
-    expect(snapshots[2]).toEqual(await gitlab.get('2'));
+    expect(snapshots[2]).toEqual(await env.provider.get('2'));
   });
 });
