@@ -37,7 +37,9 @@ interface Result {
   backend: string;
   settings: string;
   enqueueSingle?: number;
+  /** The better of the timed batch-enqueue passes (see benchSystem). */
   enqueueBatch?: number;
+  enqueueBatchPasses?: number[];
   process: Record<number, ProcessResult>;
   latency?: { p50: number; p99: number; samples: number };
   error?: string;
@@ -53,10 +55,14 @@ async function benchSystem(sys: QueueSystem): Promise<Result> {
     log(`${step}: enqueue single x${cfg.single}`);
     r.enqueueSingle = await enqueueSingle(sys, cfg.single);
     await sys.reset();
-    for (const [i, c] of cfg.concurrencies.entries()) {
+    // Each processing run is preloaded by a batch enqueue of N jobs into an emptied queue; both preloads
+    // are timed and the better counts, the rule the enqueue floor follows (best of two passes), so that
+    // a first pass paying for cold caches and plans is not compared against a warm one.
+    r.enqueueBatchPasses = [];
+    for (const c of cfg.concurrencies) {
       log(`${step}: enqueue batch x${cfg.n}, then process at c=${c}`);
-      const rate = await enqueueBatches(sys, cfg.n, cfg.batchSize);
-      if (i === 0) r.enqueueBatch = rate; // later preloads are not timed again
+      r.enqueueBatchPasses.push(await enqueueBatches(sys, cfg.n, cfg.batchSize));
+      r.enqueueBatch = Math.max(...r.enqueueBatchPasses);
       r.process[c] = await processQueued(sys, cfg.n, c, sys.processCapMs ?? cfg.processCapMs);
       await sys.reset();
     }
@@ -98,7 +104,7 @@ function report(results: Result[], meta: Record<string, string | number>, floor:
         'system',
         'backend',
         `enqueue single (jobs/s, ${cfg.single} jobs)`,
-        `enqueue batch (jobs/s, batches of ${cfg.batchSize})`,
+        `enqueue batch (jobs/s, batches of ${cfg.batchSize}, best of 2)`,
         `process c=${c1} (jobs/s)`,
         `process c=${c2} (jobs/s)`,
         'latency p50 (ms)',
@@ -114,6 +120,9 @@ function report(results: Result[], meta: Record<string, string | number>, floor:
     const a = sb?.process[c];
     const b = gw?.process[c];
     if (a && b) out.push(`SyncBridge Postgres / graphile-worker best at c=${c}: ${(a.jobsPerSec / b.jobsPerSec).toFixed(2)}×`);
+  }
+  if (sb?.enqueueBatch && gw?.enqueueBatch) {
+    out.push(`SyncBridge Postgres / graphile-worker best, batch enqueue: ${(sb.enqueueBatch / gw.enqueueBatch).toFixed(2)}×`);
   }
   if (floor !== undefined) {
     out.push(
