@@ -61,19 +61,24 @@ const rowsInsertSql = (c: SqlContext, mode: 'upsert' | 'plain') => `
   ) as x(job_type, entity_id, payload, correlation_id, priority, run_at, max_retries, idempotency_key,
     concurrency_key, concurrency_limit, replay_of_job_id, replay_of_attempt_id, schedule_name,
     pending_dependencies, status, last_error)
-  ${mode === 'upsert' ? 'on conflict do nothing returning *' : 'returning id, job_type, entity_id, correlation_id'}`;
+  ${mode === 'upsert' ? 'on conflict do nothing returning *' : 'returning id, correlation_id'}`;
 
 // With `wake`, the statement also NOTIFYs workers when it inserted anything ($20, the channel): the
-// wake-up then leaves with the commit instead of a round trip later. The plain insert answers with one
-// JSON document rather than a row per job: decoding 5,000 result rows cost the client more than building
-// the batch did.
+// wake-up then leaves with the commit instead of a round trip later.
+//
+// The plain insert answers with two JSON arrays, ids and correlation ids in id order, rather than a row
+// per job: decoding 5,000 result rows (or one document holding each job's type and entity as well) cost
+// the client more than building the batch did. Id order is input order: the identity values are drawn
+// as the rows are inserted, and the rows are inserted in the order ROWS FROM yields them, which is the
+// arrays' order (test/jobs/enqueue.test.ts checks every returned job against the stored row).
 const insertSql = (c: SqlContext, mode: 'upsert' | 'plain', wake: boolean) => {
   const insert = rowsInsertSql(c, mode);
   const wakeCte = wake ? `, wake as (select pg_notify($20, '') where exists (select 1 from ins))` : '';
   const woken = wake ? ' where (select count(*) from wake) >= 0' : '';
   if (mode === 'upsert') return wake ? `with ins as (${insert})${wakeCte} select * from ins${woken}` : insert;
   return `with ins as (${insert})${wakeCte}
-    select json_agg(json_build_array(id, job_type, entity_id, correlation_id))::text as inserted from ins${woken}`;
+    select json_agg(id order by id)::text as ids, json_agg(correlation_id order by id)::text as correlation_ids
+    from ins${woken}`;
 };
 
 /** The parameters of insertSql for `rows`: one JSON array per column. */
@@ -284,57 +289,54 @@ async function insertAllOrNothing(
   defaultMaxRetries: number,
   wake: boolean,
 ): Promise<EnqueueResult[] | undefined> {
-  // [id, job_type, entity_id, correlation_id] per inserted job.
-  let inserted: [number, string, string, string][];
+  let ids: number[];
+  let correlationIds: string[];
   try {
     const params = insertParams(rows, now, defaultMaxRetries);
-    const { rows: answer } = await q.query<{ inserted: string | null }>(
+    const { rows: answer } = await q.query<{ ids: string | null; correlation_ids: string | null }>(
       insertSql(c, 'plain', wake),
       wake ? [...params, c.jobsChannel] : params,
       { prepare: true },
     );
-    inserted = JSON.parse(answer[0]?.inserted ?? '[]') as typeof inserted;
+    ids = JSON.parse(answer[0]?.ids ?? '[]') as number[];
+    correlationIds = JSON.parse(answer[0]?.correlation_ids ?? '[]') as string[];
   } catch (err) {
     if ((err as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
     throw err;
   }
-  // Rows come back in the order they were sent (checked, not assumed: otherwise matched by key).
-  const inOrder = inserted.length === rows.length && inserted.every((x, i) => x[1] === rows[i]!.job_type && x[2] === rows[i]!.entity_id);
-  const byKey = inOrder ? undefined : new Map(inserted.map((x) => [keyOf(x[1], x[2]), x]));
-  return rows.map((r, i) => {
-    const row = byKey ? byKey.get(keyOf(r.job_type, r.entity_id))! : inserted[i]!;
-    return {
-      created: true,
-      job: {
-        id: row[0],
-        job_type: r.job_type,
-        entity_id: r.entity_id,
-        payload: r.payload,
-        status: r.status,
-        priority: r.priority,
-        run_at: r.run_at === null ? now : new Date(r.run_at),
-        attempt_count: 0,
-        max_retries: r.max_retries,
-        lease_owner: null,
-        lease_expires_at: null,
-        attempt_started_at: null,
-        correlation_id: row[3],
-        idempotency_key: r.idempotency_key,
-        concurrency_key: r.concurrency_key,
-        concurrency_limit: r.concurrency_limit,
-        replay_of_job_id: r.replay_of_job_id,
-        replay_of_attempt_id: r.replay_of_attempt_id,
-        pending_dependencies: r.pending_dependencies,
-        has_dependents: false,
-        schedule_name: r.schedule_name,
-        result: null,
-        last_error: r.last_error,
-        created_at: now,
-        updated_at: now,
-        finished_at: r.status === 'cancelled' ? now : null,
-      },
-    };
-  });
+  // A plain insert writes every row or fails; anything else is a bug worth stopping for.
+  if (ids.length !== rows.length) throw new Error(`bulk enqueue inserted ${ids.length} of ${rows.length} jobs`);
+  return rows.map((r, i) => ({
+    created: true,
+    job: {
+      id: ids[i]!,
+      job_type: r.job_type,
+      entity_id: r.entity_id,
+      payload: r.payload,
+      status: r.status,
+      priority: r.priority,
+      run_at: r.run_at === null ? now : new Date(r.run_at),
+      attempt_count: 0,
+      max_retries: r.max_retries,
+      lease_owner: null,
+      lease_expires_at: null,
+      attempt_started_at: null,
+      correlation_id: correlationIds[i]!,
+      idempotency_key: r.idempotency_key,
+      concurrency_key: r.concurrency_key,
+      concurrency_limit: r.concurrency_limit,
+      replay_of_job_id: r.replay_of_job_id,
+      replay_of_attempt_id: r.replay_of_attempt_id,
+      pending_dependencies: r.pending_dependencies,
+      has_dependents: false,
+      schedule_name: r.schedule_name,
+      result: null,
+      last_error: r.last_error,
+      created_at: now,
+      updated_at: now,
+      finished_at: r.status === 'cancelled' ? now : null,
+    },
+  }));
 }
 
 async function lockParents(q: Queryable, c: SqlContext, inputs: readonly EnqueueInput[]) {
