@@ -23,5 +23,9 @@ export {
 } from './protocol/errors.ts';
 export { createLogger, type Logger } from './log.ts';
 export { defineSource, defineDestination, type Source, type Destination } from './protocol/connector.ts';
+export { BUILTIN_CONNECTORS } from './connectors/index.ts';
+export { spawnSource } from './sync/subprocess/spawn-source.ts';
+export { spawnDestination } from './sync/subprocess/spawn-destination.ts';
+export type { SpawnOptions } from './sync/subprocess/run-connector.ts';
 export { TwoWayService, type ConnectionView, type IssueDetail, type IssueFilter } from './twoway/service.ts';
 export type { IssueProvider, IssueProviderConfig, RemoteIssue, IssuePage, IssueWebhookEvent, IssueWebhookRequest } from './protocol/issues.ts';
