@@ -6,6 +6,7 @@
  *   npm run bench:queue                    BENCH_JOBS=20000 by default; BENCH_QUICK=1 for ~2000 jobs
  *   BENCH_DATABASE_URL=postgres://…        default postgres://postgres@127.0.0.1:5432/test
  *   BENCH_SYSTEMS=syncbridge,graphile      only systems whose name contains one of these (case-insensitive)
+ *   BENCH_ROUNDS=5                         repeat, alternating the systems' order; medians + each round's ratios
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -15,6 +16,7 @@ import { markdownTable } from '../lib/table.ts';
 import { graphileSystem } from './graphile.ts';
 import { enqueueFloor } from './floor.ts';
 import { enqueueBatches, enqueueSingle, processQueued, startLatency, type ProcessResult } from './measure.ts';
+import { median, medianResults, roundsReport, subjects, type Result, type Round } from './rounds.ts';
 import { pgBossSystem } from './pgboss.ts';
 import { syncBridgeSystem } from './syncbridge.ts';
 import type { QueueSystem } from './system.ts';
@@ -23,6 +25,8 @@ const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 const quick = process.env.BENCH_QUICK === '1';
 const n = Number(process.env.BENCH_JOBS ?? (quick ? 2000 : 20_000));
 if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_JOBS must be a positive integer, got ${process.env.BENCH_JOBS}`);
+const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
+if (!Number.isInteger(roundCount) || roundCount <= 0) throw new Error(`BENCH_ROUNDS must be a positive integer, got ${process.env.BENCH_ROUNDS}`);
 const cfg = {
   n,
   single: Math.min(n, quick ? 1000 : 5000),
@@ -31,19 +35,6 @@ const cfg = {
   latencySamples: quick ? 50 : 200,
   processCapMs: Number(process.env.BENCH_PROCESS_CAP_S ?? 120) * 1000,
 };
-
-interface Result {
-  name: string;
-  backend: string;
-  settings: string;
-  enqueueSingle?: number;
-  /** The better of the timed batch-enqueue passes (see benchSystem). */
-  enqueueBatch?: number;
-  enqueueBatchPasses?: number[];
-  process: Record<number, ProcessResult>;
-  latency?: { p50: number; p99: number; samples: number };
-  error?: string;
-}
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -84,7 +75,7 @@ function processCell(p: ProcessResult | undefined): string {
   return p.capped ? `${fmt(p.jobsPerSec)} ‡` : fmt(p.jobsPerSec);
 }
 
-function report(results: Result[], meta: Record<string, string | number>, floor: number | undefined): string {
+function report(results: Result[], meta: Record<string, string | number>, floor: number | undefined, rounds: number): string {
   const [c1, c2] = cfg.concurrencies;
   const rows = results.map((r) => [
     r.name,
@@ -97,7 +88,8 @@ function report(results: Result[], meta: Record<string, string | number>, floor:
     r.latency ? fmt(r.latency.p99, 1) : '—',
   ]);
   const out = [
-    `Queue benchmark — ${meta.date}; Node ${meta.node}; Postgres ${meta.postgres}; N = ${cfg.n} jobs; ${meta.cores} cores; load avg at start ${meta.loadStart}, at end ${meta.loadEnd}`,
+    `Queue benchmark — ${meta.date}; Node ${meta.node}; Postgres ${meta.postgres}; N = ${cfg.n} jobs; ${meta.cores} cores; load avg at start ${meta.loadStart}, at end ${meta.loadEnd}` +
+      (rounds > 1 ? `; every figure the median of ${rounds} rounds` : ''),
     '',
     markdownTable(
       [
@@ -114,8 +106,7 @@ function report(results: Result[], meta: Record<string, string | number>, floor:
     ),
     '',
   ];
-  const sb = results.find((r) => r.name === 'SyncBridge' && r.backend === 'Postgres');
-  const gw = results.find((r) => r.name === 'graphile-worker (best)');
+  const { sb, gw } = subjects(results);
   for (const c of cfg.concurrencies) {
     const a = sb?.process[c];
     const b = gw?.process[c];
@@ -164,29 +155,46 @@ async function main() {
     loadStart: loadavg()[0]!.toFixed(2),
   };
   log(`N=${cfg.n}, single sample ${cfg.single}, ${url.replace(/\/\/[^@]*@/, '//…@')}`);
-  // First, so that it runs under the same conditions as SyncBridge's own batch enqueue right after it.
-  let floor: number | undefined;
-  if (filter.length === 0 || filter.some((f) => 'syncbridge postgres'.includes(f) || f === 'floor')) {
-    log(`enqueue floor x${cfg.n}`);
-    floor = await enqueueFloor(url, cfg.n, cfg.batchSize).catch((err: unknown) => {
-      log(`enqueue floor: FAILED ${String(err)}`);
-      return undefined;
-    });
-  }
-  const results: Result[] = [];
-  for (const make of systems) {
-    const sys = make();
-    const label = `${sys.name} ${sys.backend}`.toLowerCase();
-    if (filter.length > 0 && !filter.some((f) => label.includes(f))) continue;
-    results.push(await benchSystem(sys));
+  // A fresh instance of each system every round (setup after teardown is not part of the contract).
+  const wantedNow = () =>
+    systems
+      .map((make) => make())
+      .filter((sys) => {
+        const label = `${sys.name} ${sys.backend}`.toLowerCase();
+        return filter.length === 0 || filter.some((f) => label.includes(f));
+      });
+  const wanted = wantedNow();
+  const withFloor = filter.length === 0 || filter.some((f) => 'syncbridge postgres'.includes(f) || f === 'floor');
+  const rounds: Round[] = [];
+  for (let k = 0; k < roundCount; k++) {
+    if (roundCount > 1) log(`round ${k + 1} of ${roundCount}`);
+    const round: Round = { load: loadavg()[0]!.toFixed(2), startedAt: new Date().toISOString(), floor: undefined, results: [] };
+    // First, so that it runs under the same conditions as SyncBridge's own batch enqueue right after it.
+    if (withFloor) {
+      log(`enqueue floor x${cfg.n}`);
+      round.floor = await enqueueFloor(url, cfg.n, cfg.batchSize).catch((err: unknown) => {
+        log(`enqueue floor: FAILED ${String(err)}`);
+        return undefined;
+      });
+    }
+    // Odd rounds run the systems in reverse, so no system always goes first (or always last).
+    const fresh = wantedNow();
+    const order = k % 2 === 0 ? fresh : [...fresh].reverse();
+    for (const sys of order) round.results.push(await benchSystem(sys));
+    round.results.sort((a, b) => wanted.findIndex((w) => w.name === a.name && w.backend === a.backend) - wanted.findIndex((w) => w.name === b.name && w.backend === b.backend));
+    rounds.push(round);
   }
   meta.loadEnd = loadavg()[0]!.toFixed(2);
-  console.log(report(results, meta, floor));
+  const floors = rounds.map((r) => r.floor).filter((f) => f !== undefined);
+  const floor = floors.length ? median(floors) : undefined;
+  const results = roundCount > 1 ? medianResults(rounds) : rounds[0]!.results;
+  console.log(report(results, meta, floor, roundCount));
+  if (roundCount > 1) console.log(`\nEach round, SyncBridge on Postgres against graphile-worker's best:\n\n${roundsReport(rounds, cfg.concurrencies)}`);
 
   const dir = new URL('../.results/', import.meta.url);
   await mkdir(dir, { recursive: true });
   const file = new URL(`queue-${String(meta.date).replace(/[:.]/g, '-')}.json`, dir);
-  await writeFile(file, JSON.stringify({ ...meta, config: cfg, results, enqueueFloor: floor }, null, 2));
+  await writeFile(file, JSON.stringify({ ...meta, config: cfg, results, enqueueFloor: floor, rounds }, null, 2));
   log(`results written to ${file.pathname}`);
 }
 
