@@ -9,10 +9,18 @@ import type { Db, Queryable, QueryResult } from './db.ts';
 export interface PgliteDbOptions {
   /** A directory to persist to; undefined keeps the database in memory. */
   dataDir?: string;
+  /**
+   * A cluster to start from (a tarball from PGlite's `dumpDataDir`) instead of a fresh initdb, which
+   * takes seconds in WASM; the test suite starts each in-memory database this way.
+   */
+  loadDataDir?: Blob;
 }
 
 export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Db> {
-  const pg = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  const pg = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  });
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
       const res = await q.query<Row>(sql, params as unknown[] | undefined);

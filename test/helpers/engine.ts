@@ -11,6 +11,7 @@ import { createPgliteDb } from '../../src/db/pglite-driver.ts';
 import { createSyncBridge, type SyncBridge, type SyncBridgeOptions } from '../../src/syncbridge.ts';
 import type { Clock } from '../../src/jobs/types.ts';
 import { TEST_DATABASE_URL, type Backend } from './backends.ts';
+import { pgliteTemplate } from './pglite-template.ts';
 
 let sharedPglite: Promise<Db> | undefined;
 afterAll(async () => {
@@ -32,14 +33,14 @@ export function newSchemaName(): string {
 }
 
 export async function openBackendDb(backend: Backend, poolSize = 10): Promise<Db> {
-  return backend === 'pg' ? createPgDb({ connectionString: TEST_DATABASE_URL, max: poolSize }) : createPgliteDb();
+  return backend === 'pg' ? createPgDb({ connectionString: TEST_DATABASE_URL, max: poolSize }) : createPgliteDb({ loadDataDir: await pgliteTemplate() });
 }
 
 export async function testEngine(backend: Backend, options: Omit<SyncBridgeOptions, 'db' | 'schema'> = {}): Promise<TestEngine> {
   const schema = newSchemaName();
   let db: Db;
   if (backend === 'pg') db = await openBackendDb('pg');
-  else db = await (sharedPglite ??= createPgliteDb());
+  else db = await (sharedPglite ??= openBackendDb('pglite'));
   const engine = await createSyncBridge({ ...options, db, schema });
   return {
     ...engine,

@@ -1,8 +1,13 @@
-/** Fails the whole run at once, with instructions, when a requested backend is unreachable. */
+/**
+ * Fails the whole run at once, with instructions, when a requested backend is unreachable; writes the
+ * PGlite template the in-memory test databases start from.
+ */
 import pg from 'pg';
 import { pgHelp, TEST_DATABASE_URL, testBackends } from './backends.ts';
+import { writePgliteTemplate } from './pglite-template.ts';
 
 export default async function setup(): Promise<void> {
+  if (testBackends().includes('pglite')) await writePgliteTemplate();
   if (!testBackends().includes('pg')) return;
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
   try {
