@@ -9,9 +9,17 @@ import { performance } from 'node:perf_hooks';
 import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPgDb } from '../../src/db/pg-driver.ts';
+import { createSyncBridge } from '../../src/syncbridge.ts';
 import { perSecond } from '../lib/stats.ts';
 
 const SCHEMA = 'sbbench_floor';
+
+/** Rows Postgres generates itself ($1..$2 numbering the entities, $3 the time), as a batch enqueue would. */
+const floorInsert = `
+    insert into ${SCHEMA}.jobs (job_type, entity_id, payload, correlation_id, run_at, max_retries, created_at, updated_at)
+    select 'noop', 'e' || g, '{"t": -1}', gen_random_uuid()::text, $3::timestamptz, 3, $3::timestamptz, $3::timestamptz
+    from generate_series($1::integer, $2::integer) g
+    returning id, job_type, entity_id`;
 
 export async function enqueueFloor(url: string, count: number, batchSize: number): Promise<number> {
   const db = createPgDb({ connectionString: url, max: 1, applicationName: 'bench' });
@@ -28,14 +36,43 @@ export async function enqueueFloor(url: string, count: number, batchSize: number
 async function onePass(db: Db, count: number, batchSize: number): Promise<number> {
   await db.exec(`drop schema if exists ${SCHEMA} cascade`);
   await migrate(db, SCHEMA);
-  const insert = `
-    insert into ${SCHEMA}.jobs (job_type, entity_id, payload, correlation_id, run_at, max_retries, created_at, updated_at)
-    select 'noop', 'e' || g, '{"t": -1}', gen_random_uuid()::text, $3::timestamptz, 3, $3::timestamptz, $3::timestamptz
-    from generate_series($1::integer, $2::integer) g
-    returning id, job_type, entity_id`;
   const t0 = performance.now();
   for (let from = 0; from < count; from += batchSize) {
-    await db.query(insert, [from, Math.min(from + batchSize, count) - 1, new Date()], { prepare: true });
+    await db.query(floorInsert, [from, Math.min(from + batchSize, count) - 1, new Date()], { prepare: true });
   }
   return perSecond(count, performance.now() - t0);
+}
+
+/**
+ * SyncBridge's batch enqueue against the floor batch by batch: one freshly migrated table, a floor batch
+ * and a `jobs.enqueueMany` batch of the same size in turn (emptied every eight batches, so the table
+ * stays the same size for both), each side's rate over its own batches. Measured seconds apart, the
+ * floor and the system can meet a different server (it changes speed by 2× within minutes); alternating
+ * batches makes the ratio exact to the batch.
+ */
+export async function enqueueSideBySide(url: string, batches: number, batchSize: number): Promise<{ floor: number; syncbridge: number }> {
+  const db = createPgDb({ connectionString: url, max: 4, applicationName: 'bench' });
+  try {
+    await db.exec(`drop schema if exists ${SCHEMA} cascade`);
+    const sb = await createSyncBridge({ db, schema: SCHEMA });
+    let floorMs = 0;
+    let sbMs = 0;
+    let seq = 0;
+    // Two warm-up pairs, not counted: plans, caches and the pool's first connection.
+    for (let i = -2; i < batches; i++) {
+      if (i >= 0 && i % 8 === 0) await db.exec(`truncate ${SCHEMA}.jobs cascade`);
+      let t0 = performance.now();
+      await db.query(floorInsert, [seq, seq + batchSize - 1, new Date()], { prepare: true });
+      seq += batchSize;
+      if (i >= 0) floorMs += performance.now() - t0;
+      t0 = performance.now();
+      await sb.jobs.enqueueMany(Array.from({ length: batchSize }, () => ({ jobType: 'noop', entityId: `e${seq++}`, payload: { t: -1 } })));
+      if (i >= 0) sbMs += performance.now() - t0;
+    }
+    await sb.close();
+    return { floor: perSecond(batches * batchSize, floorMs), syncbridge: perSecond(batches * batchSize, sbMs) };
+  } finally {
+    await db.exec(`drop schema if exists ${SCHEMA} cascade`).catch(() => {});
+    await db.close();
+  }
 }

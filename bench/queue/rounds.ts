@@ -27,6 +27,8 @@ export interface Round {
   load: string;
   startedAt: string;
   floor: number | undefined;
+  /** SyncBridge's batch enqueue and the floor, alternating batch by batch (floor.ts). */
+  sideBySide?: { floor: number; syncbridge: number };
   results: Result[];
 }
 
@@ -121,6 +123,7 @@ export function roundsReport(rounds: readonly Round[], concurrencies: readonly [
       summary(`SyncBridge / graphile-worker best, process c=${c2}`, per.map((p) => p.r2)),
       summary('SyncBridge batch enqueue / enqueue floor', per.map((p) => p.enqFloor)),
       summary('SyncBridge batch enqueue / graphile-worker best', per.map((p) => p.enqGw)),
+      summary('SyncBridge batch enqueue / floor, batch by batch', per.map((p) => ratio(p.round.sideBySide?.syncbridge, p.round.sideBySide?.floor))),
       summary('SyncBridge latency p50 / graphile-worker best', per.map((p) => p.lat)),
     ]),
   ].join('\n');

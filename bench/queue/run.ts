@@ -14,7 +14,7 @@ import { dropSchema, serverVersion } from '../lib/pg.ts';
 import { fmt, percentile } from '../lib/stats.ts';
 import { markdownTable } from '../lib/table.ts';
 import { graphileSystem } from './graphile.ts';
-import { enqueueFloor } from './floor.ts';
+import { enqueueFloor, enqueueSideBySide } from './floor.ts';
 import { enqueueBatches, enqueueSingle, processQueued, startLatency, type ProcessResult } from './measure.ts';
 import { median, medianResults, roundsReport, subjects, type Result, type Round } from './rounds.ts';
 import { pgBossSystem } from './pgboss.ts';
@@ -35,6 +35,9 @@ const cfg = {
   latencySamples: quick ? 50 : 200,
   processCapMs: Number(process.env.BENCH_PROCESS_CAP_S ?? 120) * 1000,
 };
+
+/** Batches per side in the alternating floor / SyncBridge measurement. */
+const SIDE_BY_SIDE_BATCHES = 16;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -75,7 +78,7 @@ function processCell(p: ProcessResult | undefined): string {
   return p.capped ? `${fmt(p.jobsPerSec)} ‡` : fmt(p.jobsPerSec);
 }
 
-function report(results: Result[], meta: Record<string, string | number>, floor: number | undefined, rounds: number): string {
+function report(results: Result[], meta: Record<string, string | number>, floor: number | undefined, rounds: number, sideBySide: Round['sideBySide'][]): string {
   const [c1, c2] = cfg.concurrencies;
   const rows = results.map((r) => [
     r.name,
@@ -119,6 +122,13 @@ function report(results: Result[], meta: Record<string, string | number>, floor:
     out.push(
       `Enqueue floor (Postgres alone: INSERT … SELECT generate_series into the SyncBridge jobs table, batches of ${cfg.batchSize}): ${fmt(floor)} jobs/s` +
         (sb?.enqueueBatch ? `; SyncBridge batch enqueue is ${(sb.enqueueBatch / floor).toFixed(2)}× of it` : ''),
+    );
+  }
+  for (const s of sideBySide) {
+    if (!s) continue;
+    out.push(
+      `Batch by batch (${SIDE_BY_SIDE_BATCHES} floor batches and ${SIDE_BY_SIDE_BATCHES} SyncBridge batches of ${cfg.batchSize}, alternating, one table): ` +
+        `floor ${fmt(s.floor)} jobs/s, SyncBridge ${fmt(s.syncbridge)} jobs/s: ${(s.syncbridge / s.floor).toFixed(2)}×`,
     );
   }
   out.push('', 'Notes:');
@@ -176,6 +186,11 @@ async function main() {
         log(`enqueue floor: FAILED ${String(err)}`);
         return undefined;
       });
+      log(`enqueue floor and SyncBridge, batch by batch x${SIDE_BY_SIDE_BATCHES}`);
+      round.sideBySide = await enqueueSideBySide(url, SIDE_BY_SIDE_BATCHES, cfg.batchSize).catch((err: unknown) => {
+        log(`batch by batch: FAILED ${String(err)}`);
+        return undefined;
+      });
     }
     // Odd rounds run the systems in reverse, so no system always goes first (or always last).
     const fresh = wantedNow();
@@ -188,7 +203,7 @@ async function main() {
   const floors = rounds.map((r) => r.floor).filter((f) => f !== undefined);
   const floor = floors.length ? median(floors) : undefined;
   const results = roundCount > 1 ? medianResults(rounds) : rounds[0]!.results;
-  console.log(report(results, meta, floor, roundCount));
+  console.log(report(results, meta, floor, roundCount, roundCount > 1 ? [] : rounds.map((r) => r.sideBySide)));
   if (roundCount > 1) console.log(`\nEach round, SyncBridge on Postgres against graphile-worker's best:\n\n${roundsReport(rounds, cfg.concurrencies)}`);
 
   const dir = new URL('../.results/', import.meta.url);
