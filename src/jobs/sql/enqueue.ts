@@ -81,50 +81,67 @@ const insertSql = (c: SqlContext, mode: 'upsert' | 'plain', wake: boolean) => {
     from ins${woken}`;
 };
 
+// A bit per optional column, set when some job of the batch holds anything but the column's default.
+const JOB_TYPES = 1 << 0; // set when the batch's job types differ
+const CORRELATION_ID = 1 << 1;
+const PRIORITY = 1 << 2;
+const RUN_AT = 1 << 3;
+const MAX_RETRIES = 1 << 4;
+const IDEMPOTENCY_KEY = 1 << 5;
+const CONCURRENCY_KEY = 1 << 6;
+const CONCURRENCY_LIMIT = 1 << 7;
+const REPLAY_OF_JOB = 1 << 8;
+const REPLAY_OF_ATTEMPT = 1 << 9;
+const SCHEDULE_NAME = 1 << 10;
+const PENDING_DEPENDENCIES = 1 << 11;
+const STATUS = 1 << 12;
+const LAST_ERROR = 1 << 13;
+
 /** The parameters of insertSql for `rows`: one JSON array per column. */
 function insertParams(rows: readonly Row[], now: Date, defaultMaxRetries: number): unknown[] {
-  // One pass over the batch finds the columns holding anything but their default (a bit each); the
-  // others are sent empty, null-padded by ROWS FROM and defaulted in SQL.
+  // One pass over the batch finds the columns holding anything but their default (plain comparisons:
+  // a check per column through closures or keyed reads cost ~15× more); the others are sent empty,
+  // null-padded by ROWS FROM and defaulted in SQL.
   const jobType = rows[0]!.job_type;
   let used = 0;
   for (const r of rows) {
-    if (r.job_type !== jobType) used |= 1 << 0;
-    if (r.correlation_id !== null) used |= 1 << 3;
-    if (r.priority !== 0) used |= 1 << 4;
-    if (r.run_at !== null) used |= 1 << 5;
-    if (r.max_retries !== defaultMaxRetries) used |= 1 << 6;
-    if (r.idempotency_key !== null) used |= 1 << 7;
-    if (r.concurrency_key !== null) used |= 1 << 8;
-    if (r.concurrency_limit !== 1) used |= 1 << 9;
-    if (r.replay_of_job_id !== null) used |= 1 << 10;
-    if (r.replay_of_attempt_id !== null) used |= 1 << 11;
-    if (r.schedule_name !== null) used |= 1 << 12;
-    if (r.pending_dependencies !== 0) used |= 1 << 13;
-    if (r.status !== 'pending') used |= 1 << 14;
-    if (r.last_error !== null) used |= 1 << 15;
+    if (r.job_type !== jobType) used |= JOB_TYPES;
+    if (r.correlation_id !== null) used |= CORRELATION_ID;
+    if (r.priority !== 0) used |= PRIORITY;
+    if (r.run_at !== null) used |= RUN_AT;
+    if (r.max_retries !== defaultMaxRetries) used |= MAX_RETRIES;
+    if (r.idempotency_key !== null) used |= IDEMPOTENCY_KEY;
+    if (r.concurrency_key !== null) used |= CONCURRENCY_KEY;
+    if (r.concurrency_limit !== 1) used |= CONCURRENCY_LIMIT;
+    if (r.replay_of_job_id !== null) used |= REPLAY_OF_JOB;
+    if (r.replay_of_attempt_id !== null) used |= REPLAY_OF_ATTEMPT;
+    if (r.schedule_name !== null) used |= SCHEDULE_NAME;
+    if (r.pending_dependencies !== 0) used |= PENDING_DEPENDENCIES;
+    if (r.status !== 'pending') used |= STATUS;
+    if (r.last_error !== null) used |= LAST_ERROR;
   }
   const all = <T>(pick: (r: Row) => T) => JSON.stringify(rows.map(pick));
-  const column = <T>(bit: number, pick: (r: Row) => T) => ((used & (1 << bit)) === 0 ? '[]' : all(pick));
+  const column = <T>(bit: number, pick: (r: Row) => T) => ((used & bit) === 0 ? '[]' : all(pick));
   return [
-    column(0, (r) => r.job_type),
+    column(JOB_TYPES, (r) => r.job_type),
     all((r) => r.entity_id),
     all((r) => r.payload),
-    column(3, (r) => r.correlation_id),
-    column(4, (r) => r.priority),
-    column(5, (r) => r.run_at),
-    column(6, (r) => r.max_retries),
-    column(7, (r) => r.idempotency_key),
-    column(8, (r) => r.concurrency_key),
-    column(9, (r) => r.concurrency_limit),
-    column(10, (r) => r.replay_of_job_id),
-    column(11, (r) => r.replay_of_attempt_id),
-    column(12, (r) => r.schedule_name),
-    column(13, (r) => r.pending_dependencies),
-    column(14, (r) => r.status),
-    column(15, (r) => r.last_error),
+    column(CORRELATION_ID, (r) => r.correlation_id),
+    column(PRIORITY, (r) => r.priority),
+    column(RUN_AT, (r) => r.run_at),
+    column(MAX_RETRIES, (r) => r.max_retries),
+    column(IDEMPOTENCY_KEY, (r) => r.idempotency_key),
+    column(CONCURRENCY_KEY, (r) => r.concurrency_key),
+    column(CONCURRENCY_LIMIT, (r) => r.concurrency_limit),
+    column(REPLAY_OF_JOB, (r) => r.replay_of_job_id),
+    column(REPLAY_OF_ATTEMPT, (r) => r.replay_of_attempt_id),
+    column(SCHEDULE_NAME, (r) => r.schedule_name),
+    column(PENDING_DEPENDENCIES, (r) => r.pending_dependencies),
+    column(STATUS, (r) => r.status),
+    column(LAST_ERROR, (r) => r.last_error),
     now,
     defaultMaxRetries,
-    (used & 1) === 0 ? jobType : null,
+    (used & JOB_TYPES) === 0 ? jobType : null,
   ];
 }
 

@@ -6,10 +6,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
 import { createGitLabProvider } from '../../../src/connectors/gitlab/index.ts';
 import { startFakeGitLab, type FakeGitLab, type FakeGitLabOptions } from '../../../src/fakes/git/gitlab/index.ts';
-import type { IssueProvider, IssueProviderConfig, RemoteIssue } from '../../../src/protocol/issues.ts';
+import type { IssueProvider, RemoteIssue } from '../../../src/protocol/issues.ts';
+import { useFakeForge, type FakeForgeEnv } from '../fake-forge.ts';
 
 export const PROJECT = 'gitlab-org/hello-world';
 export const START = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -19,38 +19,19 @@ export const FIXTURES = resolve(import.meta.dirname, '../../fixtures/gitlab-webh
 /** The token drone/go-scm's tests deliver these fixtures with (SOURCE.md). */
 export const FIXTURE_TOKEN = '9edf3260d727e29d906bdb10c8a099a';
 
-export interface GitLabTestEnv {
-  fake: FakeGitLab;
-  provider: IssueProvider;
-  /** The clock the fake and every provider read, epoch ms; tests move it forward. */
-  clock: number;
-  /** Replaces the fake (e.g. to restrict tokens or turn the throttle on); the provider follows. */
-  restart(options?: FakeGitLabOptions, config?: Partial<IssueProviderConfig>): Promise<void>;
-  /** A provider for the current fake with other settings (another token, project or API root). */
-  providerWith(config?: Partial<IssueProviderConfig>): IssueProvider;
-}
+export type GitLabTestEnv = FakeForgeEnv<FakeGitLab, FakeGitLabOptions>;
 
 /** Registers beforeEach/afterEach that start and stop a fresh fake per test. */
 export function useFakeGitLab(): GitLabTestEnv {
-  const env = { clock: START } as GitLabTestEnv;
-  // The provider reads the same clock as the fake, so Retry-After and webhook-timestamp checks use test time.
-  env.providerWith = (config = {}) =>
-    createGitLabProvider({ baseUrl: `${env.fake.url}/api/v4`, repo: PROJECT, token: TOKEN, timeoutMs: 5_000, ...config }, { now: () => env.clock });
-  env.restart = async (options = {}, config = {}) => {
-    await env.fake?.close();
+  return useFakeForge<FakeGitLab, FakeGitLabOptions>({
+    start: START,
     // The fake's throttle (GitLab.com's 2000/min by default) is off unless a test turns it on, so only the tests
     // about rate limits ever see a 429 from it.
-    env.fake = await startFakeGitLab({ now: () => env.clock, rateLimit: null, ...options });
-    env.provider = env.providerWith(config);
-  };
-  beforeEach(async () => {
-    env.clock = START;
-    await env.restart();
+    startFake: (now, options) => startFakeGitLab({ now, rateLimit: null, ...options }),
+    // The provider reads the same clock as the fake, so Retry-After and webhook-timestamp checks use test time.
+    provider: (fake, now, config) =>
+      createGitLabProvider({ baseUrl: `${fake.url}/api/v4`, repo: PROJECT, token: TOKEN, timeoutMs: 5_000, ...config }, { now }),
   });
-  afterEach(async () => {
-    await env.fake.close();
-  });
-  return env;
 }
 
 /** Every page from `since`, following each `next`, as the engine does; the pages' issues in order. */
